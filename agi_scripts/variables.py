@@ -1,0 +1,32 @@
+"""Every channel variable the dialplan and the handlers share, named once.
+
+tests/test_dialplan_variables.py checks that the dialplan uses no HOTLINE_* name that is
+not listed here, and that each one listed here is used by the dialplan.
+"""
+
+MODE = "HOTLINE_MODE"  # open | closed, set by `incoming` (default open if Python is down)
+ORDER = "HOTLINE_ORDER"  # the work-order number, for the seat's screen
+FILE = "HOTLINE_FILE"  # YYYY/MM/DD/<uniqueid>: base name of this call's recording/message
+TYPE = "HOTLINE_TYPE"  # 1–6 (R3), default 6
+KEY = "HOTLINE_KEY"  # the digit read by the menu
+MENU_ATTEMPT = "HOTLINE_MENU_ATTEMPT"
+MENU = "HOTLINE_MENU"  # chosen | retry | defaulted
+QUEUE = "HOTLINE_QUEUE"  # the queue for the type
+CALLBACK = "HOTLINE_CALLBACK"  # ok | invalid
+CALLBACK_NUMBER = "HOTLINE_CALLBACK_NUMBER"
+CHOICE = "HOTLINE_CHOICE"  # after the overflow: 1 callback, 2 message
+IN_MESSAGE = "HOTLINE_IN_MESSAGE"  # 1 while the caller is recording a message
+AGI_STATUS = "HOTLINE_AGI_STATUS"  # FAILED when a handler raised; the dialplan goes on
+# globals rendered from settings
+AGI = "HOTLINE_AGI"
+SOUNDS = "HOTLINE_SOUNDS"
+RECORDINGS = "HOTLINE_RECORDINGS"
+ANSWER_TARGET = "HOTLINE_ANSWER_TARGET"
+OVERFLOW_RING = "HOTLINE_OVERFLOW_RING"
+MESSAGE_MAX = "HOTLINE_MESSAGE_MAX"
+# the far end of `hotline call`
+CALLER_KEYS = "HOTLINE_CALLER_KEYS"
+CALLER_DELAY = "HOTLINE_CALLER_DELAY"
+CALLER_STAY = "HOTLINE_CALLER_STAY"
+
+ALL = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

@@ -1,0 +1,1 @@
+"""Asterisk configuration templates; ``{{name}}`` is filled in by hotline.pbx."""

@@ -1,0 +1,1 @@
+"""The hotline's dialplan template; ``{{name}}`` is filled in by hotline.pbx."""

@@ -1,0 +1,243 @@
+"""AMI (Asterisk Manager Interface) through panoramisk: the call timeline listener, placing
+calls (Originate) and managing seats in the queues (QueueAdd / QueuePause)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from panoramisk import Manager
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.db import DbWriter
+from hotline.settings import Settings
+from recordings.store import CALLS, file_base
+from workorder.models import Call, Recording
+from workorder.registration import record_event
+from workorder.types import CallOutcome
+
+log = logging.getLogger(__name__)
+OVERFLOW_QUEUE = "hotline-overflow"
+TYPE_QUEUES = [f"hotline-{n}" for n in range(1, 7)]
+
+
+class AmiError(Exception):
+    pass
+
+
+@asynccontextmanager
+async def connect(settings: Settings, events: bool = False, timeout: float = 10.0):
+    """A logged-in panoramisk Manager; AmiError with a clear reason otherwise."""
+    manager = Manager(
+        loop=asyncio.get_running_loop(), host=settings.bind_host, port=settings.ami_port,
+        username=settings.ami_user, secret=settings.ami_secret,
+        events="on" if events else "off", ping_delay=10, ping_interval=10,
+    )
+    try:
+        await manager.connect()
+    except OSError as exc:
+        raise AmiError(f"cannot reach AMI on {settings.bind_host}:{settings.ami_port} ({exc}); "
+                       "is the PBX running? (`hotline pbx status`)") from None
+    if manager.protocol is None:
+        # panoramisk retries in the background when the connection fails
+        manager.close()
+        raise AmiError(f"cannot reach AMI on {settings.bind_host}:{settings.ami_port}; "
+                       "is the PBX running? (`hotline pbx status`)")
+    deadline = asyncio.get_running_loop().time() + timeout
+    while manager.authenticated_future is not None:
+        if asyncio.get_running_loop().time() > deadline:
+            manager.close()
+            raise AmiError("AMI did not answer the login in time")
+        await asyncio.sleep(0.02)
+    if not manager.authenticated:
+        manager.close()
+        raise AmiError(f"AMI refused user {settings.ami_user!r}; check ami_secret")
+    try:
+        yield manager
+    finally:
+        manager.close()
+
+
+async def action(manager: Manager, **fields: str) -> dict:
+    """One AMI action; AmiError when Asterisk says it failed."""
+    for key, value in fields.items():
+        if "\r" in str(value) or "\n" in str(value):
+            raise AmiError(f"{key} must not contain line breaks")
+    resp = await asyncio.wait_for(manager.send_action(dict(fields), as_list=False), 15)
+    if str(resp.get("Response", "")).lower() == "error":
+        raise AmiError(f"{fields.get('Action')}: {resp.get('Message', 'failed')}")
+    return dict(resp)
+
+
+# ---- placing a call -----------------------------------------------------------------------
+_CALLER = re.compile(r"^[^\x00-\x1f<>\"]{0,80}$")
+_KEYS = re.compile(r"^[0-9*#wW]{0,32}$")
+
+
+def validate_call(caller: str, keys: str) -> None:
+    if not _CALLER.match(caller):
+        raise ValueError("--caller: at most 80 characters, no control characters, < > or \"")
+    if not _KEYS.match(keys):
+        raise ValueError("--keys: digits, * and #, with w (0.5 s) or W (1 s) pauses; at most 32")
+
+
+async def originate(
+    manager: Manager, caller: str, keys: str, delay: float = 2.0, stay: float = 30.0
+) -> str:
+    """Place a call into the hotline through a Local channel: Asterisk runs the real
+    dialplan for it (AGI, menu, queue) while the far end presses ``keys``. Returns the
+    hotline side's channel id (the ``uniqueid`` of the call record): a Local channel's
+    second half carries the id given to the first with ``;2`` appended."""
+    validate_call(caller, keys)
+    call_id = f"hl-{uuid.uuid4().hex[:16]}"
+    await action(
+        manager, Action="Originate", Channel="Local/12368@hotline",
+        Context="hotline-caller", Exten="s", Priority="1",
+        CallerID=f'"{caller}" <{caller}>' if caller else "", Async="true", Timeout="30000",
+        ChannelId=call_id,
+        Variable=[f"HOTLINE_CALLER_KEYS={keys}", f"HOTLINE_CALLER_DELAY={delay:g}",
+                  f"HOTLINE_CALLER_STAY={stay:g}"],
+    )
+    return f"{call_id};2"
+
+
+# ---- seats ----------------------------------------------------------------------------------
+def seat_queues(role: str, skills: str) -> list[str]:
+    """Operators take the types they are trained for; everybody is in the wider group (R1)."""
+    own = [] if role == "supervisor" else [f"hotline-{c}" for c in sorted(set(skills)) if c in
+                                            "123456"]
+    return [*own, OVERFLOW_QUEUE]
+
+
+async def seat_login(manager: Manager, name: str, queues: list[str]) -> None:
+    for queue in queues:
+        try:
+            await action(manager, Action="QueueAdd", Queue=queue, Interface=f"PJSIP/{name}",
+                         MemberName=name, StateInterface=f"PJSIP/{name}", Paused="false")
+        except AmiError as exc:
+            if "Already there" not in str(exc):
+                raise
+
+
+async def seat_logout(manager: Manager, name: str, queues: list[str]) -> None:
+    for queue in queues:
+        try:
+            await action(manager, Action="QueueRemove", Queue=queue, Interface=f"PJSIP/{name}")
+        except AmiError as exc:
+            if "Not there" not in str(exc):
+                raise
+
+
+async def seat_pause(manager: Manager, name: str, paused: bool, reason: str = "") -> None:
+    await action(manager, Action="QueuePause", Interface=f"PJSIP/{name}",
+                 Paused="true" if paused else "false", Reason=reason[:60])
+
+
+async def queue_members(manager: Manager) -> list[dict]:
+    resp = await asyncio.wait_for(manager.send_action({"Action": "QueueStatus"}, as_list=True), 15)
+    return [dict(m) for m in resp if m.get("Event") == "QueueMember"]
+
+
+# ---- the listener ----------------------------------------------------------------------------
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class TimelineListener:
+    """Queue and channel events → the call timeline (R1/R2). Runs beside the FastAGI
+    server and shares its database writer, so events apply in the order they came."""
+
+    EVENTS = ("QueueCallerJoin", "AgentCalled", "AgentRingNoAnswer", "AgentConnect",
+              "QueueCallerAbandon", "AgentComplete", "Hangup", "QueueMemberPause")
+
+    def __init__(self, writer: DbWriter, tz: ZoneInfo,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.writer = writer
+        self.tz = tz
+        self.clock = clock
+        self.handled = 0
+
+    def attach(self, manager: Manager) -> None:
+        for name in self.EVENTS:
+            manager.register_event(name, self.on_event)
+
+    async def on_event(self, _manager: Manager, event) -> None:
+        name = event.get("Event", "")
+        fields = {k: str(v) for k, v in dict(event).items()}
+        try:
+            await self.writer.run(self.apply, name, fields, self.clock())
+            self.handled += 1
+        except Exception:
+            log.exception("could not record AMI event %s", name)
+
+    def apply(self, session: Session, name: str, ev: dict[str, str], at: datetime) -> None:
+        uid = ev.get("Uniqueid", "")
+        if name == "QueueMemberPause":
+            return  # seat state for the supervisor's board; nothing on a call
+        call = session.scalar(select(Call).where(Call.uniqueid == uid))
+        if call is None:
+            return  # not a hotline call (the far end of a Local channel, a seat's leg…)
+        queue = ev.get("Queue", "")
+        seat = ev.get("MemberName") or None
+        if name == "QueueCallerJoin":
+            kind = "overflow_offered" if queue == OVERFLOW_QUEUE else "offered"
+            record_event(session, uid, kind, at, queue=queue, position=_int(ev.get("Position")))
+            if call.offered_at is None:
+                call.offered_at, call.queue = at, queue
+        elif name == "AgentCalled":
+            record_event(session, uid, "ringing", at, seat=seat, queue=queue)
+        elif name == "AgentRingNoAnswer":
+            record_event(session, uid, "seat_no_answer", at, seat=seat,
+                         ring_time=_int(ev.get("RingTime")))
+        elif name == "AgentConnect":
+            hold = _int(ev.get("HoldTime"))
+            record_event(session, uid, "answered", at, seat=seat, queue=queue, hold_time=hold)
+            if call.answered_at is None:
+                call.answered_at, call.seat = at, seat
+                # Asterisk's own count where the call was answered in the queue it first
+                # entered; after an overflow, the whole wait since it was first offered.
+                if queue == call.queue or call.offered_at is None:
+                    call.hold_time_s = hold
+                else:
+                    call.hold_time_s = int((at - call.offered_at).total_seconds())
+                call.outcome = CallOutcome.ANSWERED.value
+                path = f"{CALLS}/{file_base(call.received_at, self.tz, call.uniqueid)}.wav"
+                call.recording_path = path
+                if session.scalar(select(Recording).where(Recording.path == path)) is None:
+                    session.add(Recording(call_id=call.id, kind="call", path=path,
+                                          created_at=at, status="recording"))
+        elif name == "QueueCallerAbandon":
+            record_event(session, uid, "abandoned", at, queue=queue,
+                         hold_time=_int(ev.get("HoldTime")))
+            if call.outcome is None:
+                call.outcome = CallOutcome.ABANDONED.value
+        elif name == "AgentComplete":
+            talk = _int(ev.get("TalkTime"))
+            record_event(session, uid, "completed", at, seat=seat, talk_time=talk,
+                         reason=ev.get("Reason", ""))
+            call.talk_time_s = talk
+        elif name == "Hangup":
+            record_event(session, uid, "hangup", at, cause=_int(ev.get("Cause")))
+            call.ended_at = at
+            if call.outcome is None:
+                call.outcome = (CallOutcome.NO_ANSWER if call.offered_at
+                                else CallOutcome.IVR_HANGUP).value
+            for rec in session.scalars(select(Recording).where(
+                    Recording.call_id == call.id, Recording.status == "recording")):
+                rec.status = "complete"
+
+
+def today_bounds(tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime, datetime]:
+    now = (now or datetime.now(UTC)).astimezone(tz)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)

@@ -1,0 +1,138 @@
+"""The one place that wires real adapters: database, calendar, FastAGI server, AMI
+listener, Asterisk. Entry points (CLI, tests, benchmark) build the hotline from here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from agi_scripts.registry import all_handlers
+from agi_scripts.server import AgiContext, AgiServer
+from hotline import ami, pbx
+from hotline.db import DbWriter, make_engine, migrate
+from hotline.demo import load_demo
+from hotline.settings import Settings, SettingsError
+from ivr.prompts import generate
+from workorder.calendar import CalendarError, CourtCalendar
+from workorder.models import Seat
+
+log = logging.getLogger(__name__)
+
+
+def build_calendar(settings: Settings) -> CourtCalendar:
+    start, end = settings.staffed_hours
+    try:
+        if settings.calendar_override:
+            return CourtCalendar.from_file(settings.calendar_override, tz=settings.timezone,
+                                           staffed_from=start, staffed_until=end)
+        return CourtCalendar(tz=settings.timezone, staffed_from=start, staffed_until=end)
+    except CalendarError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def sessions(settings: Settings) -> sessionmaker:
+    return sessionmaker(make_engine(settings.db_url), expire_on_commit=False)
+
+
+def setup(settings: Settings, demo: bool = True) -> None:
+    """Database schema, demo court, prompts: everything but Asterisk itself. Idempotent."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.db_url)
+    if demo:
+        with sessions(settings).begin() as session:
+            if load_demo(session):
+                log.info("demo court loaded")
+    override = settings.prompts_override_dir
+    generate(settings.sounds_dir, override_dir=Path(override) if override else None)
+
+
+def seat_confs(settings: Settings) -> list[tuple[pbx.SeatConf, list[str]]]:
+    with sessions(settings)() as session:
+        seats = session.scalars(select(Seat).order_by(Seat.name)).all()
+        return [(pbx.SeatConf(s.name, s.secret, s.display_name, s.contact),
+                 ami.seat_queues(s.role, s.skills)) for s in seats]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    writer: DbWriter
+    agi: AgiServer
+    agi_server: asyncio.base_events.Server
+    listener: ami.TimelineListener
+
+
+@contextlib.asynccontextmanager
+async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[Services]:
+    """The FastAGI server and (optionally) the AMI listener, sharing one DB writer."""
+    calendar = build_calendar(settings)
+    writer = DbWriter(make_engine(settings.db_url))
+    ctx = AgiContext(court=settings.court_name, calendar=calendar, writer=writer,
+                     recordings_dir=settings.recordings_dir,
+                     clock=lambda: datetime.now(UTC))
+    app = AgiServer(ctx, all_handlers(), read_timeout=settings.agi_read_timeout_s)
+    try:
+        server = await app.start(settings.bind_host, settings.agi_port)
+    except OSError as exc:
+        writer.close()
+        raise SettingsError(f"agi_port {settings.agi_port} on {settings.bind_host}: "
+                            f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
+    listener = ami.TimelineListener(writer, calendar.tz)
+    manager_cm = None
+    try:
+        if with_ami:
+            manager_cm = ami.connect(settings, events=True)
+            manager = await manager_cm.__aenter__()
+            listener.attach(manager)
+        yield Services(settings, writer, app, server, listener)
+    finally:
+        if manager_cm is not None:
+            await manager_cm.__aexit__(None, None, None)
+        server.close()
+        await server.wait_closed()
+        writer.close()
+
+
+async def login_seats(settings: Settings) -> int:
+    confs = seat_confs(settings)
+    async with ami.connect(settings) as manager:
+        for conf, queues in confs:
+            await ami.seat_login(manager, conf.name, queues)
+    return len(confs)
+
+
+def run_hotline(settings: Settings) -> None:
+    """`hotline up`: everything in the foreground until Ctrl-C (or SIGTERM)."""
+    setup(settings)
+    pbx.provision(settings)
+    confs = seat_confs(settings)
+    proc = pbx.start(settings, [c for c, _ in confs])
+    log.info("Asterisk up (pid %s), SIP on %s:%s, AMI on %s", proc.pid, settings.bind_host,
+             settings.sip_port, settings.ami_port)
+    try:
+        asyncio.run(_serve_forever(settings))
+    finally:
+        pbx.stop(settings)
+        log.info("Asterisk stopped")
+
+
+async def _serve_forever(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with services(settings):
+        seats = await login_seats(settings)
+        log.info("FastAGI on %s:%s; %d seats in the queues; the line is up. Ctrl-C stops.",
+                 settings.bind_host, settings.agi_port, seats)
+        await stop.wait()
+    log.info("stopping")

@@ -1,0 +1,417 @@
+"""`hotline`: the command line of the 12368 hotline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from datetime import UTC, date, datetime
+
+import click
+from sqlalchemy import select
+
+from hotline import ami, bootstrap, pbx
+from hotline.settings import Settings, SettingsError, load
+from workorder.calendar import CalendarError
+from workorder.line import ManualMode, decide_mode
+from workorder.models import Call, Seat, WorkOrder
+from workorder.registration import manual_mode, set_manual_mode
+from workorder.stats import line_stats
+from workorder.types import OrderType
+
+
+class Fail(click.ClickException):
+    """A one-line error for the user (exit status 1)."""
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group()
+@click.option("--data-dir", envvar="HOTLINE_DATA_DIR", default="var", show_default=True,
+              help="Folder for the database, recordings and the PBX runtime.")
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
+    """The 12368 litigation-service hotline."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        ctx.obj = {"settings": load(data_dir=data_dir)}
+    except SettingsError as exc:
+        raise Fail(str(exc)) from None
+
+
+def _guard(fn):
+    """Turn the project's expected errors into one clear line."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (SettingsError, pbx.PbxError, ami.AmiError, CalendarError, ValueError) as exc:
+            raise Fail(str(exc)) from None
+
+    return wrapper
+
+
+# ---- running ----------------------------------------------------------------------------------
+@main.command()
+@click.pass_context
+@_guard
+def setup(ctx: click.Context) -> None:
+    """Create/upgrade the database, load the demo court, generate the prompts."""
+    bootstrap.setup(_settings(ctx))
+    click.echo("database, demo court and prompts are ready")
+
+
+@main.command()
+@click.pass_context
+@_guard
+def up(ctx: click.Context) -> None:
+    """Run the whole hotline in the foreground (Asterisk, FastAGI, AMI). Ctrl-C stops it."""
+    bootstrap.run_hotline(_settings(ctx))
+
+
+@main.command()
+@click.pass_context
+@_guard
+def serve(ctx: click.Context) -> None:
+    """Run the FastAGI server and AMI listener only (Asterisk started separately)."""
+    settings = _settings(ctx)
+
+    async def run() -> None:
+        async with bootstrap.services(settings):
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+# ---- PBX -----------------------------------------------------------------------------------------
+@main.group(name="pbx")
+def pbx_group() -> None:
+    """Asterisk: provision, start, stop, status."""
+
+
+@pbx_group.command()
+@click.pass_context
+@_guard
+def provision(ctx: click.Context) -> None:
+    """Use a system Asterisk >= 20, or install Debian sid's into a cached chroot."""
+    started = time.monotonic()
+    install = pbx.provision(_settings(ctx))
+    click.echo(f"Asterisk ready ({install.kind}: {install.chroot or install.binary}) "
+               f"in {time.monotonic() - started:.1f} s")
+
+
+@pbx_group.command(name="start")
+@click.pass_context
+@_guard
+def pbx_start(ctx: click.Context) -> None:
+    """Render the configuration and start Asterisk in the background."""
+    settings = _settings(ctx)
+    bootstrap.setup(settings)
+    proc = pbx.start(settings, [c for c, _ in bootstrap.seat_confs(settings)])
+    asyncio.run(bootstrap.login_seats(settings))
+    click.echo(f"Asterisk started (pid {pbx.running_pid(settings) or proc.pid})")
+
+
+@pbx_group.command(name="stop")
+@click.pass_context
+@_guard
+def pbx_stop(ctx: click.Context) -> None:
+    """Stop this data folder's Asterisk."""
+    click.echo("stopped" if pbx.stop(_settings(ctx)) else "Asterisk was not running")
+
+
+@pbx_group.command(name="status")
+@click.pass_context
+@_guard
+def pbx_status(ctx: click.Context) -> None:
+    """Is Asterisk running, which one, on which ports."""
+    settings = _settings(ctx)
+    pid = pbx.running_pid(settings)
+    try:
+        install = pbx.find_installation(settings)
+        where = f"{install.kind}: {install.chroot or install.binary}"
+    except pbx.PbxError as exc:
+        where = str(exc)
+    click.echo(f"installation: {where}")
+    click.echo(f"running: {'pid ' + str(pid) if pid else 'no'}; SIP {settings.bind_host}:"
+               f"{settings.sip_port}, AMI :{settings.ami_port}, FastAGI :{settings.agi_port}")
+    if not pid:
+        ctx.exit(3)
+
+
+# ---- line mode ------------------------------------------------------------------------------------
+@main.command()
+@click.argument("value", required=False, type=click.Choice([m.value for m in ManualMode]))
+@click.option("--by", default="cli", help="Who switched it (kept with the switch).")
+@click.pass_context
+@_guard
+def mode(ctx: click.Context, value: str | None, by: str) -> None:
+    """Show or switch the line: open, closed (typhoon, maintenance) or auto (calendar)."""
+    settings = _settings(ctx)
+    now = datetime.now(UTC)
+    with bootstrap.sessions(settings).begin() as session:
+        if value:
+            set_manual_mode(session, value, now, by)
+        current = ManualMode(manual_mode(session))
+    effective, reason = decide_mode(current, bootstrap.build_calendar(settings), now)
+    click.echo(f"mode: {current.value}; the line is {effective} now ({reason})")
+
+
+# ---- calls and orders -------------------------------------------------------------------------------
+@main.command()
+@click.option("--caller", required=True, help="Caller ID the call presents.")
+@click.option("--keys", default="", help="Keys pressed in the menu, e.g. 3 or 9WWWW3.")
+@click.option("--delay", default=2.0, show_default=True, help="Seconds before the keys.")
+@click.option("--stay", default=20.0, show_default=True, help="Seconds the caller stays on.")
+@click.option("--wait/--no-wait", default=True, help="Wait for the menu choice and show it.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def call(ctx: click.Context, caller: str, keys: str, delay: float, stay: float, wait: bool,
+         as_json: bool) -> None:
+    """Place a real call into the hotline through Asterisk (AMI Originate)."""
+    settings = _settings(ctx)
+    ami.validate_call(caller, keys)
+
+    async def place() -> str:
+        async with ami.connect(settings) as manager:
+            return await ami.originate(manager, caller, keys, delay=delay, stay=stay)
+
+    uniqueid = asyncio.run(place())
+    result: dict = {"uniqueid": uniqueid}
+    if wait:
+        deadline = time.monotonic() + delay + 25
+        Session = bootstrap.sessions(settings)
+        while time.monotonic() < deadline:
+            with Session() as session:
+                row = session.scalar(select(Call).where(Call.uniqueid == uniqueid))
+                if row is not None and (row.order_type is not None or row.ended_at
+                                        or row.mode == "closed"):
+                    order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == row.id))
+                    result.update(call=_call_dict(row), order=_order_dict(order, settings))
+                    break
+            time.sleep(0.2)
+        else:
+            raise Fail(f"call {uniqueid} was placed but not registered in time; is the "
+                       "FastAGI server running (`hotline up` or `hotline serve`)?")
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    elif "order" in result:
+        o = result["order"]
+        click.echo(f"call {uniqueid}: order {o['number']} type {o['type']} "
+                   f"({o['type_label']}), line {result['call']['mode']}")
+    else:
+        click.echo(f"call {uniqueid} placed")
+
+
+def _local(dt: datetime | None, settings: Settings) -> str | None:
+    return dt.astimezone(settings.tz).isoformat(timespec="seconds") if dt else None
+
+
+def _call_dict(c: Call) -> dict:
+    return {"id": c.id, "uniqueid": c.uniqueid, "caller_phone": c.caller_phone,
+            "mode": c.mode, "type": c.order_type, "outcome": c.outcome,
+            "hold_time_s": c.hold_time_s, "seat": c.seat,
+            "overflowed": c.overflowed_at is not None, "recording": c.recording_path}
+
+
+def _order_dict(o: WorkOrder | None, settings: Settings) -> dict | None:
+    if o is None:
+        return None
+    return {"id": o.id, "number": o.number, "caller_phone": o.caller_phone,
+            "type": o.order_type, "type_label": OrderType(o.order_type).label_zh,
+            "channel": o.channel, "status": o.status,
+            "callback_phone": o.callback_phone,
+            "created_at": _local(o.created_at, settings), "call_id": o.call_id}
+
+
+@main.group()
+def orders() -> None:
+    """Work orders (工单)."""
+
+
+@orders.command(name="list")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def orders_list(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """The newest orders first."""
+    settings = _settings(ctx)
+    with bootstrap.sessions(settings)() as session:
+        rows = session.scalars(select(WorkOrder).order_by(WorkOrder.id.desc()).limit(limit))
+        items = [_order_dict(o, settings) for o in rows]
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        return
+    if not items:
+        click.echo("no orders yet")
+    for o in items:
+        click.echo(f"{o['id']:>6}  {o['number']}  {o['created_at']}  {o['caller_phone'] or '-':<14}"
+                   f"  {o['type']} {o['type_label']:<4}  {o['channel']:<7}  {o['status']}")
+
+
+@main.command()
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Default: today (court time).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def stats(ctx: click.Context, day: datetime | None, as_json: bool) -> None:
+    """Offered, answered, answered within 10 s, abandoned, overflowed; the service level."""
+    settings = _settings(ctx)
+    ref = (day.replace(hour=12, tzinfo=settings.tz) if day else None)
+    start, end = ami.today_bounds(settings.tz, ref)
+    with bootstrap.sessions(settings)() as session:
+        figures = line_stats(session, start, end, settings.answer_target_s)
+    data = {"day": start.date().isoformat(), **figures.as_dict()}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    sl = "-" if figures.service_level is None else f"{figures.service_level}%"
+    click.echo(
+        f"{data['day']}: calls {figures.calls}, offered {figures.offered}, answered "
+        f"{figures.answered}, within {figures.target_s} s {figures.answered_within_target}, "
+        f"abandoned {figures.abandoned}, overflowed {figures.overflowed}, callbacks "
+        f"{figures.callbacks_requested}, messages {figures.messages}; service level {sl}")
+
+
+# ---- seats -------------------------------------------------------------------------------------------
+@main.group()
+def seats() -> None:
+    """Seats in the queues: list, login, logout, pause, unpause (through AMI)."""
+
+
+def _seat(settings: Settings, name: str) -> Seat:
+    with bootstrap.sessions(settings)() as session:
+        seat = session.scalar(select(Seat).where(Seat.name == name))
+    if seat is None:
+        raise Fail(f"no seat named {name!r}; `hotline seats list` shows them")
+    return seat
+
+
+@seats.command(name="list")
+@click.pass_context
+@_guard
+def seats_list(ctx: click.Context) -> None:
+    settings = _settings(ctx)
+
+    async def members() -> list[dict]:
+        async with ami.connect(settings) as manager:
+            return await ami.queue_members(manager)
+
+    live = asyncio.run(members())
+    by_seat: dict[str, list[str]] = {}
+    paused: dict[str, str] = {}
+    for m in live:
+        by_seat.setdefault(m.get("Name", ""), []).append(m.get("Queue", ""))
+        if m.get("Paused") == "1":
+            paused[m.get("Name", "")] = m.get("PausedReason", "") or "paused"
+    for conf, _ in bootstrap.seat_confs(settings):
+        queues = ",".join(sorted(by_seat.get(conf.name, []))) or "logged out"
+        state = f"paused ({paused[conf.name]})" if conf.name in paused else "ready"
+        click.echo(f"{conf.name:<10} {conf.display_name:<6} {state:<20} {queues}")
+
+
+def _seat_action(ctx: click.Context, name: str, what: str, reason: str = "") -> None:
+    settings = _settings(ctx)
+    seat = _seat(settings, name)
+    queues = ami.seat_queues(seat.role, seat.skills)
+
+    async def act() -> None:
+        async with ami.connect(settings) as manager:
+            if what == "login":
+                await ami.seat_login(manager, name, queues)
+            elif what == "logout":
+                await ami.seat_logout(manager, name, queues)
+            else:
+                await ami.seat_pause(manager, name, what == "pause", reason)
+
+    asyncio.run(act())
+    click.echo(f"{name}: {what}")
+
+
+@seats.command()
+@click.argument("name")
+@click.pass_context
+@_guard
+def login(ctx: click.Context, name: str) -> None:
+    """Put a seat into its queues."""
+    _seat_action(ctx, name, "login")
+
+
+@seats.command()
+@click.argument("name")
+@click.pass_context
+@_guard
+def logout(ctx: click.Context, name: str) -> None:
+    _seat_action(ctx, name, "logout")
+
+
+@seats.command()
+@click.argument("name")
+@click.option("--reason", default="break", show_default=True)
+@click.pass_context
+@_guard
+def pause(ctx: click.Context, name: str, reason: str) -> None:
+    """Stop ringing a seat (R1: never ring a seat that is away)."""
+    _seat_action(ctx, name, "pause", reason)
+
+
+@seats.command()
+@click.argument("name")
+@click.pass_context
+@_guard
+def unpause(ctx: click.Context, name: str) -> None:
+    _seat_action(ctx, name, "unpause")
+
+
+# ---- calendar ------------------------------------------------------------------------------------------
+@main.group()
+def calendar() -> None:
+    """The court calendar: working days and deadlines."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Fail(f"{value!r} is not a date like 2026-10-08") from None
+
+
+@calendar.command(name="is-working-day")
+@click.argument("day")
+@click.pass_context
+@_guard
+def is_working_day(ctx: click.Context, day: str) -> None:
+    """Exit 0 and say why if DAY is a working day, exit 1 if not."""
+    cal = bootstrap.build_calendar(_settings(ctx))
+    d = _date(day)
+    working = cal.is_working_day(d)
+    click.echo(f"{d.isoformat()}: {'working day' if working else 'closed'} ({cal.reason(d)})")
+    ctx.exit(0 if working else 1)
+
+
+@calendar.command(name="add-working-days")
+@click.argument("day")
+@click.argument("n", type=int)
+@click.pass_context
+@_guard
+def add_working_days(ctx: click.Context, day: str, n: int) -> None:
+    """The date N working days after DAY."""
+    cal = bootstrap.build_calendar(_settings(ctx))
+    click.echo(cal.add_working_days(_date(day), n).isoformat())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

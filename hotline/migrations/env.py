@@ -1,0 +1,35 @@
+"""Alembic environment: the schema is the metadata of workorder.models."""
+
+from alembic import context
+from sqlalchemy import pool
+
+from hotline.db import make_engine
+from workorder.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    connectable = make_engine(url, poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        # batch mode lets later revisions alter SQLite tables (copy-and-move)
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,357 @@
+"""The PBX: find or provision Asterisk, render the configuration, start and stop it.
+
+Asterisk is not in Debian 12. Where a system Asterisk >= 20 is on PATH it is used;
+otherwise Debian sid's Asterisk 22 is installed once into a cached chroot
+(~/.cache/hotline12368/asterisk-sid) and run there, with the project's data folder
+bind-mounted at the same path in a private mount namespace, so paths in the
+configuration mean the same inside and out and no mount outlives the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+MIN_MAJOR = 20
+PROVISIONED_MARK = ".hotline-provisioned"
+SID_PACKAGES = ["asterisk", "asterisk-modules"]
+_TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+class PbxError(Exception):
+    """Something about the PBX needs fixing; the message says what."""
+
+
+@dataclass(frozen=True)
+class Installation:
+    """An Asterisk that can be started: a system one, or the cached sid chroot."""
+
+    binary: str  # path as seen by the process (inside the chroot for the chroot)
+    module_dir: str
+    data_dir: str
+    chroot: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        return "chroot" if self.chroot else "system"
+
+    def command(self, args: list[str], share: Path) -> list[str]:
+        """The command line that runs Asterisk with ``share`` visible at its own path."""
+        if self.chroot is None:
+            return [self.binary, *args]
+        root = str(self.chroot)
+        quoted = " ".join(_sh_quote(a) for a in args)
+        script = (
+            "set -e; "
+            f"mkdir -p {_sh_quote(root + str(share))}; "
+            f"mount --bind {_sh_quote(str(share))} {_sh_quote(root + str(share))}; "
+            f"mount -t proc proc {_sh_quote(root + '/proc')}; "
+            f"exec chroot {_sh_quote(root)} {self.binary} {quoted}"
+        )
+        return ["unshare", "--mount", "--propagation", "private", "--fork", "sh", "-c", script]
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+# ---- finding and provisioning ------------------------------------------------------------
+def _version_major(output: str) -> int | None:
+    m = re.search(r"Asterisk (\d+)\.", output)
+    return int(m.group(1)) if m else None
+
+
+def _module_dir(root: Path) -> str | None:
+    for candidate in ("usr/lib/x86_64-linux-gnu/asterisk/modules",
+                      "usr/lib/aarch64-linux-gnu/asterisk/modules",
+                      "usr/lib/asterisk/modules", "usr/lib64/asterisk/modules"):
+        if (root / candidate / "app_queue.so").exists():
+            return "/" + candidate
+    return None
+
+
+def system_installation(settings: Settings) -> Installation | None:
+    binary = settings.asterisk_binary or shutil.which("asterisk")
+    if not binary:
+        return None
+    if not os.access(binary, os.X_OK):
+        raise PbxError(f"asterisk_binary {binary} is not an executable file")
+    try:
+        out = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PbxError(f"{binary} -V failed: {exc}") from None
+    major = _version_major(out)
+    if major is None or major < MIN_MAJOR:
+        if settings.asterisk_binary:
+            raise PbxError(f"{binary} is {out.strip() or 'not Asterisk'}; need >= {MIN_MAJOR}")
+        log.info("ignoring system %s (need >= %s)", out.strip(), MIN_MAJOR)
+        return None
+    modules = _module_dir(Path("/"))
+    if modules is None:
+        raise PbxError(f"{binary} has no app_queue.so in its module directory")
+    return Installation(binary, modules, "/usr/share/asterisk")
+
+
+def chroot_installation(settings: Settings) -> Installation | None:
+    root = settings.chroot_dir
+    if not (root / PROVISIONED_MARK).exists():
+        return None
+    modules = _module_dir(root)
+    if modules is None:
+        raise PbxError(f"the Asterisk chroot {root} is damaged; delete it and run "
+                       "`hotline pbx provision`")
+    return Installation("/usr/sbin/asterisk", modules, "/usr/share/asterisk", chroot=root)
+
+
+def find_installation(settings: Settings) -> Installation:
+    found = system_installation(settings) or chroot_installation(settings)
+    if found is None:
+        raise PbxError("no Asterisk found: run `hotline pbx provision` (or `make setup`)")
+    return found
+
+
+def debian_mirror(sources: Path = Path("/etc/apt")) -> str:
+    """The Debian mirror this machine already uses (never a host written into the repo)."""
+    texts = []
+    for path in [sources / "sources.list", *sorted((sources / "sources.list.d").glob("*"))]:
+        if path.is_file() and not path.name.endswith((".disabled", ".save")):
+            texts.append(path.read_text(errors="replace"))
+    for text in texts:
+        for line in text.splitlines():
+            m = re.match(r"\s*(?:URIs:|deb\s+(?:\[[^\]]*\]\s+)?)\s*(\S+)", line)
+            if m and "security" not in m.group(1) and m.group(1).rstrip("/").endswith("/debian"):
+                return m.group(1)
+    raise PbxError("no Debian mirror found in /etc/apt; add one or install Asterisk >= 20")
+
+
+def provision(settings: Settings) -> Installation:
+    """Idempotent: returns at once when an Asterisk is already there."""
+    try:
+        return find_installation(settings)
+    except PbxError:
+        pass
+    if os.geteuid() != 0:
+        raise PbxError("provisioning Asterisk needs root (debootstrap, chroot)")
+    if not shutil.which("debootstrap"):
+        raise PbxError("debootstrap is missing: apt-get install debootstrap (make setup does)")
+    root = settings.chroot_dir
+    tmp = root.with_name(root.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    mirror = debian_mirror()
+    log.info("installing Debian sid's Asterisk into %s from %s", root, mirror)
+    _run(["debootstrap", "--variant=minbase", "sid", str(tmp), mirror], "debootstrap")
+    install = (
+        "set -e; mount -t proc proc {root}/proc; "
+        "chroot {root} apt-get -q -o Acquire::Check-Valid-Until=false update; "
+        "DEBIAN_FRONTEND=noninteractive chroot {root} apt-get install -y -q "
+        "--no-install-recommends {pkgs}; chroot {root} apt-get clean"
+    ).format(root=_sh_quote(str(tmp)), pkgs=" ".join(SID_PACKAGES))
+    _run(["unshare", "--mount", "--propagation", "private", "--fork", "sh", "-c", install],
+         "apt-get install asterisk in the chroot")
+    version = subprocess.run(["chroot", str(tmp), "/usr/sbin/asterisk", "-V"],
+                             capture_output=True, text=True).stdout.strip()
+    (tmp / PROVISIONED_MARK).write_text(version + "\n")
+    if root.exists():
+        shutil.rmtree(root)
+    tmp.rename(root)
+    return find_installation(settings)
+
+
+def _run(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise PbxError(f"{what} failed: " + " | ".join(tail))
+
+
+# ---- configuration ---------------------------------------------------------------------------
+def render_template(text: str, values: dict[str, object], name: str = "template") -> str:
+    def sub(m: re.Match) -> str:
+        key = m.group(1)
+        if key not in values:
+            raise PbxError(f"{name}: no value for {{{{{key}}}}}")
+        return str(values[key])
+
+    return _TOKEN.sub(sub, text)
+
+
+@dataclass(frozen=True)
+class SeatConf:
+    name: str
+    secret: str
+    display_name: str = ""
+    contact: str = ""
+
+
+def seats_section(seats: list[SeatConf]) -> str:
+    out = []
+    for seat in seats:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", seat.name):
+            raise PbxError(f"seat name {seat.name!r}: use letters, digits, - and _ only")
+        contact = f"contact = {seat.contact}\n" if seat.contact else ""
+        out.append(
+            f"[{seat.name}]\ntype = endpoint\ncontext = hotline-seats\ndisallow = all\n"
+            f"allow = alaw,ulaw\ndtmf_mode = rfc4733\ndirect_media = no\n"
+            f"rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\n"
+            f"auth = {seat.name}\naors = {seat.name}\n"
+            f"callerid = \"{seat.display_name or seat.name}\" <{seat.name}>\n\n"
+            f"[{seat.name}]\ntype = auth\nauth_type = userpass\nusername = {seat.name}\n"
+            f"password = {seat.secret}\n\n"
+            f"[{seat.name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n{contact}"
+        )
+    return "\n".join(out)
+
+
+def runtime_paths(settings: Settings) -> dict[str, Path]:
+    rt = settings.runtime_dir
+    return {
+        "etc_dir": rt / "etc", "lib_dir": rt / "lib", "spool_dir": rt / "spool",
+        "run_dir": rt / "run", "log_dir": rt / "log",
+    }
+
+
+def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> Path:
+    """Write the configuration into the runtime folder; returns asterisk.conf's path."""
+    paths = runtime_paths(settings)
+    for p in [*paths.values(), settings.recordings_dir, settings.sounds_dir,
+              paths["lib_dir"] / "agi-bin", paths["lib_dir"] / "keys"]:
+        p.mkdir(parents=True, exist_ok=True)
+    values: dict[str, object] = {
+        **{k: str(v) for k, v in paths.items()},
+        "module_dir": install.module_dir,
+        "data_dir": install.data_dir,
+        "sbin_dir": str(Path(install.binary).parent),
+        "bind_host": settings.bind_host,
+        "agi_port": settings.agi_port,
+        "ami_port": settings.ami_port,
+        "ami_user": settings.ami_user,
+        "ami_secret": settings.ami_secret,
+        "sip_port": settings.sip_port,
+        "trunk_ip": settings.trunk_ip,
+        "rtp_start": settings.rtp_start,
+        "rtp_end": settings.rtp_end,
+        "answer_target_s": settings.answer_target_s,
+        "overflow_ring_s": settings.overflow_ring_s,
+        "seat_ring_s": settings.seat_ring_s,
+        "message_max_s": settings.message_max_s,
+        "wrapup_s": 3,
+        "sounds_dir": str(settings.sounds_dir),
+        "recordings_dir": str(settings.recordings_dir),
+        "seats": seats_section(seats),
+    }
+    for package in ("asterisk_conf", "dialplans"):
+        for entry in files(package).iterdir():
+            if entry.name.endswith(".conf"):
+                text = render_template(entry.read_text(encoding="utf-8"), values, entry.name)
+                (paths["etc_dir"] / entry.name).write_text(text, encoding="utf-8")
+    return paths["etc_dir"] / "asterisk.conf"
+
+
+# ---- running -----------------------------------------------------------------------------------
+def pid_file(settings: Settings) -> Path:
+    return runtime_paths(settings)["run_dir"] / "asterisk.pid"
+
+
+def running_pid(settings: Settings) -> int | None:
+    try:
+        pid = int(pid_file(settings).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists() and b"asterisk" not in cmdline.read_bytes():
+        return None  # a stale pid file whose number was reused
+    return pid
+
+
+def port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> subprocess.Popen:
+    """Start Asterisk in the background and wait until AMI answers."""
+    if running_pid(settings):
+        raise PbxError(f"Asterisk already runs (pid {running_pid(settings)}); "
+                       "`hotline pbx stop` first")
+    for name, port, kind in (("ami_port", settings.ami_port, socket.SOCK_STREAM),
+                             ("sip_port", settings.sip_port, socket.SOCK_DGRAM),
+                             ("sip_port", settings.sip_port, socket.SOCK_STREAM)):
+        if not port_free(settings.bind_host, port, kind):
+            raise PbxError(f"{name} {port} on {settings.bind_host} is in use; "
+                           f"set HOTLINE_{name.upper()} to a free port")
+    install = find_installation(settings)
+    conf = render(settings, install, seats)
+    log_path = runtime_paths(settings)["log_dir"] / "asterisk.out"
+    out = open(log_path, "ab")
+    cmd = install.command(["-f", "-n", "-C", str(conf)], settings.data_dir.resolve())
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    out.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise PbxError(f"Asterisk exited with {proc.returncode}; see {log_path}")
+        if _ami_ready(settings):
+            return proc
+        time.sleep(0.2)
+    stop(settings)
+    raise PbxError(f"Asterisk did not come up within {timeout:.0f} s; see {log_path}")
+
+
+def _ami_ready(settings: Settings) -> bool:
+    """True once AMI accepts our login and Asterisk says it is fully booted (modules such
+    as app_queue register their actions only during boot)."""
+    try:
+        with socket.create_connection((settings.bind_host, settings.ami_port), timeout=1) as s:
+            s.settimeout(2)
+            if not s.recv(128).startswith(b"Asterisk Call Manager"):
+                return False
+            s.sendall(f"Action: Login\r\nUsername: {settings.ami_user}\r\n"
+                      f"Secret: {settings.ami_secret}\r\nEvents: system\r\n\r\n".encode())
+            data = b""
+            while b"Event: FullyBooted" not in data and len(data) < 65536:
+                chunk = s.recv(4096)
+                if not chunk or b"Authentication failed" in data:
+                    return False
+                data += chunk
+            return True
+    except OSError:
+        return False
+
+
+def stop(settings: Settings, timeout: float = 20.0) -> bool:
+    """Stop the Asterisk of this data folder by its own PID. False if none was running."""
+    pid = running_pid(settings)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running_pid(settings) is None:
+            return True
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    return True

@@ -1,0 +1,198 @@
+"""Settings: defaults that run a demo court on one machine, overridable by a TOML file
+(``$HOTLINE_CONFIG`` or ``<data_dir>/hotline.toml``) and by ``HOTLINE_<NAME>`` variables.
+
+Every server binds 127.0.0.1 by default; a bad value stops start-up with one line that
+says what to fix (:class:`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""  # default: SQLite (WAL) in data_dir
+    court_name: str = "示范市中级人民法院"
+    timezone: str = "Asia/Shanghai"
+    # R1 staffed hours on working days; outside them the line takes messages (R6).
+    staffed_from: str = "08:30"
+    staffed_until: str = "17:30"
+    calendar_override: str = ""  # TOML file of local closures / extra working days
+    bind_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    ami_port: int = 5038
+    ami_user: str = "hotline"
+    ami_secret: str = ""  # generated once into data_dir when empty
+    sip_port: int = 5060
+    trunk_ip: str = "127.0.0.1"  # calls from this address to 12368 enter the hotline
+    rtp_start: int = 20000
+    rtp_end: int = 20999
+    answer_target_s: int = 10  # R1
+    overflow_ring_s: int = 20  # how long the wider group rings after the 10 s target
+    seat_ring_s: int = 8  # a seat that lets it ring this long is auto-paused
+    message_max_s: int = 180  # longest after-hours message (R6)
+    asterisk_root: str = ""  # cached sid chroot; default ~/.cache/hotline12368/asterisk-sid
+    asterisk_binary: str = ""  # a system Asterisk >= 20 to use instead of the chroot
+    prompts_override_dir: str = ""  # court's own recordings, same names as ivr/prompts.txt
+    agi_read_timeout_s: float = 5.0  # a silent or half-sent AGI client is dropped after this
+    extra: dict = field(default_factory=dict)
+
+    # ---- derived -----------------------------------------------------------------
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hotline.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def staffed_hours(self) -> tuple[time, time]:
+        return _parse_hhmm("staffed_from", self.staffed_from), _parse_hhmm(
+            "staffed_until", self.staffed_until
+        )
+
+    @property
+    def runtime_dir(self) -> Path:
+        return (self.data_dir / "asterisk").resolve()
+
+    @property
+    def recordings_dir(self) -> Path:
+        return (self.data_dir / "recordings").resolve()
+
+    @property
+    def sounds_dir(self) -> Path:
+        return (self.data_dir / "sounds").resolve()
+
+    @property
+    def chroot_dir(self) -> Path:
+        if self.asterisk_root:
+            return Path(self.asterisk_root)
+        return Path.home() / ".cache" / "hotline12368" / "asterisk-sid"
+
+    def with_(self, **changes) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def validate(self) -> Settings:
+        for name in ("agi_port", "ami_port", "sip_port", "rtp_start", "rtp_end"):
+            port = getattr(self, name)
+            if not isinstance(port, int) or not 1 <= port <= 65535:
+                raise SettingsError(
+                    f"{name}={port!r} is not a TCP/UDP port; set HOTLINE_{name.upper()} "
+                    "to a number from 1 to 65535"
+                )
+        ports = [self.agi_port, self.ami_port, self.sip_port]
+        if len(set(ports)) != len(ports):
+            raise SettingsError(
+                f"agi_port, ami_port and sip_port must differ (got {ports}); change one of them"
+            )
+        if self.rtp_start > self.rtp_end:
+            raise SettingsError("rtp_start must not be above rtp_end")
+        for name in ("bind_host", "trunk_ip"):
+            try:
+                addr = ipaddress.ip_address(getattr(self, name))
+            except ValueError:
+                raise SettingsError(f"{name}={getattr(self, name)!r} is not an IP address") from None
+            if name == "bind_host" and not addr.is_loopback:
+                raise SettingsError(
+                    f"bind_host={addr} is not a loopback address; this build serves 127.0.0.1 only"
+                )
+        try:
+            self.tz
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"timezone={self.timezone!r} is not a known IANA zone") from None
+        start, end = self.staffed_hours
+        if start >= end:
+            raise SettingsError(
+                f"staffed_from {self.staffed_from} must be before staffed_until {self.staffed_until}"
+            )
+        if self.answer_target_s < 1:
+            raise SettingsError("answer_target_s must be at least 1 second")
+        if self.calendar_override and not os.access(self.calendar_override, os.R_OK):
+            raise SettingsError(
+                f"calendar override {self.calendar_override} cannot be read; fix the path or "
+                "its permissions, or unset HOTLINE_CALENDAR_OVERRIDE"
+            )
+        return self
+
+
+def _parse_hhmm(name: str, value: str) -> time:
+    try:
+        hh, mm = value.split(":")
+        return time(int(hh), int(mm))
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a time of day like 08:30") from None
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+
+
+def _coerce(name: str, raw: object) -> object:
+    kind = _FIELDS[name].type
+    try:
+        if kind in ("int", int):
+            return int(raw)  # type: ignore[arg-type]
+        if kind in ("float", float):
+            return float(raw)  # type: ignore[arg-type]
+        if kind in ("Path", Path):
+            return Path(str(raw))
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a valid {kind}") from None
+    return str(raw)
+
+
+def load(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Defaults, then the TOML file, then HOTLINE_* variables, then ``overrides``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    data_dir = Path(env.get("HOTLINE_DATA_DIR", str(overrides.get("data_dir", "var"))))
+    config = env.get("HOTLINE_CONFIG") or str(data_dir / "hotline.toml")
+    if os.path.exists(config):
+        try:
+            with open(config, "rb") as fh:
+                parsed = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {config}: {exc}") from None
+        for key, raw in parsed.items():
+            if key not in _FIELDS:
+                raise SettingsError(f"unknown setting {key!r} in {config}")
+            values[key] = _coerce(key, raw)
+    for name in _FIELDS:
+        raw = env.get(f"HOTLINE_{name.upper()}")
+        if raw is not None:
+            values[name] = _coerce(name, raw)
+    for name, raw in overrides.items():
+        values[name] = _coerce(name, raw)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if not settings.ami_secret:
+        settings = settings.with_(ami_secret=_stored_secret(settings.data_dir))
+    return settings.validate()
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """The AMI password: generated once, kept in the data folder, readable by root only."""
+    path = data_dir / "ami.secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(18)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret)
+    return secret

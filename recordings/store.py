@@ -1,0 +1,41 @@
+"""The recording store's naming scheme, one place for Python and (through the
+HOTLINE_FILE variable) the dialplan:
+
+    <recordings_dir>/calls/YYYY/MM/DD/<uniqueid>.wav      seat calls (MixMonitor)
+    <recordings_dir>/messages/YYYY/MM/DD/<uniqueid>.wav   messages (Record, R6)
+
+The date is the court's local date of arrival, so a day's files sit together.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+CALLS = "calls"
+MESSAGES = "messages"
+WAV_HEADER = 44  # a WAV file this size or smaller holds no audio
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def file_base(received_at: datetime, tz: ZoneInfo, uniqueid: str) -> str:
+    safe = _UNSAFE.sub("_", uniqueid)[:64].lstrip(".") or "unknown"
+    return f"{received_at.astimezone(tz):%Y/%m/%d}/{safe}"
+
+
+def relative(recordings_dir: Path, path: str | Path) -> str:
+    """The store-relative name of a file the PBX reports; ValueError outside the store."""
+    resolved = Path(path).resolve()
+    root = recordings_dir.resolve()
+    if not resolved.is_relative_to(root):
+        raise ValueError(f"{path} is outside the recording store {root}")
+    return resolved.relative_to(root).as_posix()
+
+
+def has_audio(path: Path) -> bool:
+    try:
+        return path.stat().st_size > WAV_HEADER
+    except OSError:
+        return False
