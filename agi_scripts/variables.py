@@ -28,5 +28,6 @@ MESSAGE_MAX = "HOTLINE_MESSAGE_MAX"
 CALLER_KEYS = "HOTLINE_CALLER_KEYS"
 CALLER_DELAY = "HOTLINE_CALLER_DELAY"
 CALLER_STAY = "HOTLINE_CALLER_STAY"
+CALLER_SAY = "HOTLINE_CALLER_SAY"  # a sound file the far end plays after the keys
 
 ALL = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

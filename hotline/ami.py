@@ -89,13 +89,16 @@ def validate_call(caller: str, keys: str) -> None:
 
 
 async def originate(
-    manager: Manager, caller: str, keys: str, delay: float = 2.0, stay: float = 30.0
+    manager: Manager, caller: str, keys: str, delay: float = 2.0, stay: float = 30.0,
+    say: str = "",
 ) -> str:
     """Place a call into the hotline through a Local channel: Asterisk runs the real
     dialplan for it (AGI, menu, queue) while the far end presses ``keys``. Returns the
     hotline side's channel id (the ``uniqueid`` of the call record): a Local channel's
     second half carries the id given to the first with ``;2`` appended."""
     validate_call(caller, keys)
+    if not re.fullmatch(r"[A-Za-z0-9_./-]{0,200}", say):
+        raise ValueError("--say: a sound file path without its extension")
     call_id = f"hl-{uuid.uuid4().hex[:16]}"
     await action(
         manager, Action="Originate", Channel="Local/12368@hotline",
@@ -103,7 +106,7 @@ async def originate(
         CallerID=f'"{caller}" <{caller}>' if caller else "", Async="true", Timeout="30000",
         ChannelId=call_id,
         Variable=[f"HOTLINE_CALLER_KEYS={keys}", f"HOTLINE_CALLER_DELAY={delay:g}",
-                  f"HOTLINE_CALLER_STAY={stay:g}"],
+                  f"HOTLINE_CALLER_STAY={stay:g}", f"HOTLINE_CALLER_SAY={say}"],
     )
     return f"{call_id};2"
 
@@ -241,3 +244,9 @@ def today_bounds(tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime, d
     now = (now or datetime.now(UTC)).astimezone(tz)
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + timedelta(days=1)
+
+
+async def queue_callers(manager: Manager) -> list[dict]:
+    """Callers waiting in the queues now (QueueStatus' QueueEntry events)."""
+    resp = await asyncio.wait_for(manager.send_action({"Action": "QueueStatus"}, as_list=True), 15)
+    return [dict(m) for m in resp if m.get("Event") == "QueueEntry"]

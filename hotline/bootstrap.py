@@ -43,7 +43,7 @@ def sessions(settings: Settings) -> sessionmaker:
     return sessionmaker(make_engine(settings.db_url), expire_on_commit=False)
 
 
-def setup(settings: Settings, demo: bool = True) -> None:
+def setup(settings: Settings, demo: bool = True, prompts: bool = True) -> None:
     """Database schema, demo court, prompts: everything but Asterisk itself. Idempotent."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.db_url)
@@ -51,6 +51,8 @@ def setup(settings: Settings, demo: bool = True) -> None:
         with sessions(settings).begin() as session:
             if load_demo(session):
                 log.info("demo court loaded")
+    if not prompts:
+        return
     override = settings.prompts_override_dir
     generate(settings.sounds_dir, override_dir=Path(override) if override else None)
 

@@ -39,6 +39,8 @@ def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
     """The 12368 litigation-service hotline."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("panoramisk", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
     try:
         ctx.obj = {"settings": load(data_dir=data_dir)}
     except SettingsError as exc:
@@ -78,14 +80,19 @@ def up(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--ami/--no-ami", "with_ami", default=True,
+              help="Also run the AMI timeline listener.")
 @click.pass_context
 @_guard
-def serve(ctx: click.Context) -> None:
+def serve(ctx: click.Context, with_ami: bool) -> None:
     """Run the FastAGI server and AMI listener only (Asterisk started separately)."""
     settings = _settings(ctx)
+    bootstrap.setup(settings, demo=False, prompts=False)
 
     async def run() -> None:
-        async with bootstrap.services(settings):
+        async with bootstrap.services(settings, with_ami=with_ami):
+            logging.getLogger(__name__).info("FastAGI listening on %s:%s",
+                                             settings.bind_host, settings.agi_port)
             await asyncio.Event().wait()
 
     try:
@@ -174,19 +181,22 @@ def mode(ctx: click.Context, value: str | None, by: str) -> None:
 @click.option("--keys", default="", help="Keys pressed in the menu, e.g. 3 or 9WWWW3.")
 @click.option("--delay", default=2.0, show_default=True, help="Seconds before the keys.")
 @click.option("--stay", default=20.0, show_default=True, help="Seconds the caller stays on.")
+@click.option("--say", default="", help="Sound file (no extension) the caller plays after "
+              "the keys, e.g. to leave a message.")
 @click.option("--wait/--no-wait", default=True, help="Wait for the menu choice and show it.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @_guard
-def call(ctx: click.Context, caller: str, keys: str, delay: float, stay: float, wait: bool,
-         as_json: bool) -> None:
+def call(ctx: click.Context, caller: str, keys: str, delay: float, stay: float, say: str,
+         wait: bool, as_json: bool) -> None:
     """Place a real call into the hotline through Asterisk (AMI Originate)."""
     settings = _settings(ctx)
     ami.validate_call(caller, keys)
 
     async def place() -> str:
         async with ami.connect(settings) as manager:
-            return await ami.originate(manager, caller, keys, delay=delay, stay=stay)
+            return await ami.originate(manager, caller, keys, delay=delay, stay=stay,
+                                      say=say)
 
     uniqueid = asyncio.run(place())
     result: dict = {"uniqueid": uniqueid}

@@ -293,6 +293,7 @@ def port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
 
 def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> subprocess.Popen:
     """Start Asterisk in the background and wait until AMI answers."""
+    install = find_installation(settings)
     if running_pid(settings):
         raise PbxError(f"Asterisk already runs (pid {running_pid(settings)}); "
                        "`hotline pbx stop` first")
@@ -302,7 +303,6 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
         if not port_free(settings.bind_host, port, kind):
             raise PbxError(f"{name} {port} on {settings.bind_host} is in use; "
                            f"set HOTLINE_{name.upper()} to a free port")
-    install = find_installation(settings)
     conf = render(settings, install, seats)
     log_path = runtime_paths(settings)["log_dir"] / "asterisk.out"
     out = open(log_path, "ab")

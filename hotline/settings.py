@@ -114,7 +114,7 @@ class Settings:
                     f"bind_host={addr} is not a loopback address; this build serves 127.0.0.1 only"
                 )
         try:
-            self.tz
+            _ = self.tz
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"timezone={self.timezone!r} is not a known IANA zone") from None
         start, end = self.staffed_hours

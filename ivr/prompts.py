@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROMPTS_FILE = Path(__file__).with_name("prompts.txt")
+# espeak-ng counts a Chinese character as a word: 220 is close to a calm speaking pace.
+VOICE = ["-v", "cmn", "-s", "220"]
 
 
 class PromptError(Exception):
@@ -60,7 +62,7 @@ def generate(out_dir: Path, override_dir: Path | None = None, force: bool = Fals
         if recorded is not None and recorded.exists():
             source_key = f"file:{recorded.stat().st_size}:{recorded.stat().st_mtime_ns}"
         else:
-            recorded, source_key = None, f"tts:{prompt.text}"
+            recorded, source_key = None, f"tts:{VOICE}:{prompt.text}"
         stamp = wav.with_suffix(".src")
         digest = hashlib.sha256(source_key.encode()).hexdigest()
         if not force and wav.exists() and stamp.exists() and stamp.read_text() == digest:
@@ -69,7 +71,7 @@ def generate(out_dir: Path, override_dir: Path | None = None, force: bool = Fals
         tmp = wav.with_suffix(".tmp.wav")
         if recorded is None:
             raw = wav.with_suffix(".raw.wav")
-            _run([_tool("espeak-ng"), "-v", "cmn", "-s", "150", "-w", str(raw), prompt.text])
+            _run([_tool("espeak-ng"), *VOICE, "-w", str(raw), prompt.text])
             source = raw
         else:
             source = recorded

@@ -1,0 +1,117 @@
+"""Configuration: bad settings stop start-up with one line saying what to fix; the
+rendered Asterisk configuration stays on loopback; the dialplan and the handlers agree
+on every channel variable."""
+
+import re
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from agi_scripts import variables
+from hotline import pbx
+from hotline.settings import SettingsError, load
+
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+
+
+def hotline(tmp_path, *args, env=None):
+    return subprocess.run([HOTLINE, "--data-dir", str(tmp_path), *args], capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", **(env or {})}, timeout=60)
+
+
+@pytest.mark.parametrize("env, needle", [
+    ({"HOTLINE_AGI_PORT": "99999"}, "agi_port=99999 is not a TCP/UDP port"),
+    ({"HOTLINE_AMI_PORT": "five"}, "ami_port='five' is not a valid int"),
+    ({"HOTLINE_SIP_PORT": "4573"}, "must differ"),
+    ({"HOTLINE_BIND_HOST": "192.0.2.1"}, "not a loopback address"),
+    ({"HOTLINE_TIMEZONE": "Mars/Olympus"}, "not a known IANA zone"),
+    ({"HOTLINE_STAFFED_FROM": "18:00"}, "must be before"),
+    ({"HOTLINE_CALENDAR_OVERRIDE": "/nonexistent/override.toml"}, "cannot be read"),
+])
+def test_bad_settings_stop_with_one_clear_line(tmp_path, env, needle):
+    proc = hotline(tmp_path, "stats", env=env)
+    assert proc.returncode == 1
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_calendar_override_is_named_in_the_error(tmp_path):
+    bad = tmp_path / "override.toml"
+    bad.write_text("[[closed]]\ndate = 'not a date'\n")
+    proc = hotline(tmp_path, "calendar", "is-working-day", "2026-10-08",
+                   env={"HOTLINE_CALENDAR_OVERRIDE": str(bad)})
+    assert proc.returncode == 1
+    assert str(bad) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_asterisk_is_a_clear_error(tmp_path, settings):
+    settings = settings.with_(asterisk_root=str(tmp_path / "none"))
+    if pbx.system_installation(settings) is None:
+        with pytest.raises(pbx.PbxError, match="hotline pbx provision"):
+            pbx.find_installation(settings)
+    proc = hotline(tmp_path, "pbx", "start",
+                   env={"HOTLINE_ASTERISK_ROOT": str(tmp_path / "none"),
+                        "HOTLINE_ASTERISK_BINARY": str(tmp_path / "no-asterisk")})
+    assert proc.returncode == 1
+    assert "asterisk_binary" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_settings_file_with_an_unknown_key_is_refused(tmp_path):
+    (tmp_path / "hotline.toml").write_text("agi_prot = 4573\n")
+    with pytest.raises(SettingsError, match="unknown setting 'agi_prot'"):
+        load(environ={}, data_dir=str(tmp_path))
+
+
+def test_calendar_commands(tmp_path):
+    holiday = hotline(tmp_path, "calendar", "is-working-day", "2026-10-01")
+    assert holiday.returncode == 1 and "closed" in holiday.stdout
+    makeup = hotline(tmp_path, "calendar", "is-working-day", "2026-10-10")  # 调休 Saturday
+    assert makeup.returncode == 0 and "working day" in makeup.stdout
+    after = hotline(tmp_path, "calendar", "add-working-days", "2026-09-30", "1")
+    assert after.stdout.strip() == "2026-10-08"
+    bad = hotline(tmp_path, "calendar", "add-working-days", "2026-13-40", "1")
+    assert bad.returncode == 1 and "not a date" in bad.stderr
+
+
+def test_rendered_configuration_binds_loopback_only(settings):
+    install = pbx.Installation("/usr/sbin/asterisk", "/usr/lib/asterisk/modules",
+                               "/usr/share/asterisk")
+    etc = pbx.render(settings, install, [pbx.SeatConf("seat1", "pw", "座席", "")]).parent
+    text = "\n".join(p.read_text() for p in etc.glob("*.conf"))
+    assert "{{" not in text
+    assert f"bind = 127.0.0.1:{settings.sip_port}" in text
+    assert f"bindaddr = 127.0.0.1\nport = {settings.ami_port}" in text
+    assert f"agi://127.0.0.1:{settings.agi_port}" in text
+    assert "servicelevel = 10" in (etc / "queues.conf").read_text()
+    addresses = set(re.findall(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", text))
+    assert addresses <= {"127.0.0.1", "255.255.255.255"}
+
+
+def test_seat_names_that_could_break_the_configuration_are_refused():
+    with pytest.raises(pbx.PbxError):
+        pbx.seats_section([pbx.SeatConf("seat1]\n[evil", "pw")])
+
+
+def test_template_with_a_missing_value_is_an_error():
+    with pytest.raises(pbx.PbxError, match="no value for"):
+        pbx.render_template("port = {{nope}}", {}, "x.conf")
+
+
+def test_dialplan_and_handlers_share_one_set_of_variable_names():
+    dialplan = files("dialplans").joinpath("extensions.conf").read_text()
+    used = set(re.findall(r"\bHOTLINE_[A-Z_]+\b", dialplan))
+    assert used == set(variables.ALL), (used ^ set(variables.ALL))
+
+
+def test_debian_mirror_is_read_from_apt_sources(tmp_path):
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n")
+    assert pbx.debian_mirror(tmp_path) == "http://mirror.example/debian"
+    (tmp_path / "sources.list.d" / "debian.sources").unlink()
+    with pytest.raises(pbx.PbxError, match="no Debian mirror"):
+        pbx.debian_mirror(tmp_path)

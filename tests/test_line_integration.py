@@ -1,0 +1,194 @@
+"""The whole line on a real Asterisk 22: calls placed by AMI Originate run the real
+dialplan, reach the FastAGI server, wait in the real queues and are answered by a real
+SIP phone (sipp). Every timing here is the PBX's own, not simulated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+import wave
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hotline import ami
+from workorder.models import Call, CallEvent, Recording, WorkOrder
+from workorder.types import OrderStatus
+
+pytestmark = pytest.mark.asterisk
+
+
+@pytest.fixture(scope="module")
+def line(line):
+    line.cli("mode", "open")  # the calendar would close the line at night and at weekends
+    return line
+
+
+def place(line, caller: str, keys: str, stay: float, delay: float = 1.5, say: str = "") -> str:
+    out = line.cli("call", "--caller", caller, "--keys", keys, "--stay", str(stay),
+                   "--delay", str(delay), "--say", say, "--no-wait", "--json").stdout
+    return json.loads(out)["uniqueid"]
+
+
+def wait_call(line, uid: str, done, timeout: float = 60.0) -> Call:
+    deadline = time.monotonic() + timeout
+    Session = line.sessions()
+    last = None
+    while time.monotonic() < deadline:
+        with Session() as s:
+            last = s.scalar(select(Call).where(Call.uniqueid == uid))
+            if last is not None and done(last):
+                return last
+        time.sleep(0.25)
+    raise AssertionError(f"call {uid} not as expected in {timeout} s: {last and vars(last)}")
+
+
+def order_of(line, call: Call) -> WorkOrder:
+    with line.sessions()() as s:
+        return s.scalar(select(WorkOrder).where(WorkOrder.call_id == call.id))
+
+
+def events_of(line, call: Call) -> list[CallEvent]:
+    with line.sessions()() as s:
+        return list(s.scalars(select(CallEvent).where(CallEvent.call_id == call.id)
+                              .order_by(CallEvent.id)))
+
+
+def sound_seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def test_r3_each_key_one_to_six_ends_as_an_order_of_that_type(line):
+    uids = {key: place(line, f"1380000000{key}", key, stay=3) for key in "123456"}
+    for key, uid in uids.items():
+        call = wait_call(line, uid, lambda c: c.ended_at is not None)
+        order = order_of(line, call)
+        assert order.order_type == int(key), f"key {key}"
+        assert order.caller_phone == f"1380000000{key}"
+        assert order.channel == "hotline"
+        assert call.queue == f"hotline-{key}"
+        assert call.outcome == "abandoned"  # hung up while waiting: kept for a callback (R2)
+    listed = json.loads(line.cli("orders", "list", "--json").stdout)
+    by_phone = {o["caller_phone"]: o for o in listed}
+    for key in "123456":
+        o = by_phone[f"1380000000{key}"]
+        assert o["type"] == int(key)
+        assert {"id", "caller_phone", "type", "channel", "status", "created_at"} <= set(o)
+
+
+def test_r3_wrong_keys_replay_the_menu_then_default_to_other(line):
+    gap = "W" * 6  # the "invalid" prompt plays before the menu listens again
+    uid = place(line, "13811112222", f"9{gap}0{gap}7", stay=4)
+    call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=60)
+    assert call.order_type == 6 and call.menu_attempts == 3
+    assert order_of(line, call).order_type == 6
+
+
+def test_r1_call_with_no_seat_logged_in_overflows_at_ten_seconds(line):
+    uid = place(line, "13822223333", "1", stay=14)
+    call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=40)
+    assert call.overflowed_at is not None
+    waited = (call.overflowed_at - call.offered_at).total_seconds()
+    assert 9.5 <= waited <= 11.5, waited
+    kinds = [e.kind for e in events_of(line, call)]
+    assert kinds[:4] == ["arrived", "menu", "offered", "overflowed"]
+    assert "overflow_offered" in kinds  # the wider group (seats and supervisors) was tried
+    stats = json.loads(line.cli("stats", "--json").stdout)
+    assert stats["overflowed"] >= 1 and stats["offered"] >= stats["overflowed"]
+
+
+def test_r1_overflowed_caller_leaves_a_callback_number_and_keeps_the_place(line):
+    # key 1 at 1.5 s; overflow at ~11.5 s; the wider group rings 2 s; the offer plays
+    # from ~14 s: press 1 (callback), then key the number during the next prompt.
+    keys = "1" + "W" * 14 + "1" + "W" * 2 + "13900001111#"
+    uid = place(line, "13833334444", keys, stay=15)
+    call = wait_call(line, uid, lambda c: c.outcome == "callback", timeout=60)
+    order = order_of(line, call)
+    assert order.status == OrderStatus.CALLBACK_PENDING
+    assert order.callback_phone == "13900001111"
+    assert order.created_at == call.received_at  # its place: when the caller first rang
+
+
+def test_r1_a_free_seat_answers_within_ten_seconds_and_the_call_is_recorded(line):
+    port = line.seat_port
+    sipp = subprocess.Popen(
+        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-rtp_echo",
+         "-nostdin", "-timeout", "60s", "-timeout_error"],
+        cwd=line.data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        line.cli("seats", "login", "seat1001")
+        time.sleep(0.5)
+        uid = place(line, "13844445555", "2", stay=5, say=str(line.speech))
+        call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=40)
+    finally:
+        line.cli("seats", "logout", "seat1001")
+        sipp.wait(timeout=30) if sipp.poll() is None else None
+        if sipp.poll() is None:
+            sipp.kill()
+    assert call.outcome == "answered" and call.seat == "seat1001"
+    assert call.hold_time_s is not None and call.hold_time_s <= 10
+    kinds = [e.kind for e in events_of(line, call)]
+    assert kinds[:5] == ["arrived", "menu", "offered", "ringing", "answered"]
+    assert "completed" in kinds
+    with line.sessions()() as s:
+        rec = s.scalar(select(Recording).where(Recording.call_id == call.id))
+    assert rec.kind == "call" and rec.status == "complete"
+    audio = line.settings.recordings_dir / rec.path
+    assert sound_seconds(audio) >= 2.0  # the conversation itself, not an empty file
+    stats = json.loads(line.cli("stats", "--json").stdout)
+    assert stats["answered"] >= 1 and stats["answered_within_target"] >= 1
+
+
+def test_r6_closed_line_takes_a_message_that_survives_the_hang_up(line):
+    line.cli("mode", "closed")
+    try:
+        prompts = line.settings.sounds_dir / "hotline"
+        start = sound_seconds(prompts / "closed.wav") + sound_seconds(prompts / "message-prompt.wav")
+        uid = place(line, "13855556666", "", stay=2, delay=start + 1.0, say=str(line.speech))
+        call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=start + 40)
+    finally:
+        line.cli("mode", "open")
+    assert call.mode == "closed" and call.offered_at is None
+    assert call.outcome == "message"
+    order = order_of(line, call)
+    assert order.status == OrderStatus.MESSAGE_PENDING
+    with line.sessions()() as s:
+        rec = s.scalar(select(Recording).where(Recording.call_id == call.id))
+    assert rec.kind == "message" and rec.path.startswith("messages/")
+    assert sound_seconds(line.settings.recordings_dir / rec.path) >= 2.0
+
+
+def test_with_the_fastagi_server_down_the_caller_still_reaches_the_queue(line):
+    line.stop_serve()
+    try:
+        uid = place(line, "13866667777", "4", stay=8)
+        settings = line.settings
+
+        async def waiting_callers():
+            async with ami.connect(settings) as manager:
+                for _ in range(40):
+                    entries = await ami.queue_callers(manager)
+                    mine = [e for e in entries if e.get("Uniqueid") == uid]
+                    if mine:
+                        return mine
+                    await asyncio.sleep(0.25)
+            return []
+
+        entries = asyncio.run(waiting_callers())
+    finally:
+        line.start_serve()
+    assert entries, "the caller never reached a queue"
+    assert entries[0]["Queue"] == "hotline-4"  # the key pressed still chooses the queue
+    with line.sessions()() as s:
+        assert s.scalar(select(Call).where(Call.uniqueid == uid)) is None  # Python was down
+
+
+def test_pbx_status_and_a_second_start_is_refused(line):
+    status = line.cli("pbx", "status")
+    assert "running: pid" in status.stdout
+    again = line.cli("pbx", "start", check=False)
+    assert again.returncode == 1 and "already runs" in again.stderr
