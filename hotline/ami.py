@@ -90,7 +90,7 @@ def validate_call(caller: str, keys: str) -> None:
 
 async def originate(
     manager: Manager, caller: str, keys: str, delay: float = 2.0, stay: float = 30.0,
-    say: str = "",
+    say: str = "", via: str = "local",
 ) -> str:
     """Place a call into the hotline through a Local channel: Asterisk runs the real
     dialplan for it (AGI, menu, queue) while the far end presses ``keys``. Returns the
@@ -99,16 +99,20 @@ async def originate(
     validate_call(caller, keys)
     if not re.fullmatch(r"[A-Za-z0-9_./-]{0,200}", say):
         raise ValueError("--say: a sound file path without its extension")
+    if via not in ("local", "sip"):
+        raise ValueError("--via: local (a Local channel) or sip (through the SIP trunk)")
     call_id = f"hl-{uuid.uuid4().hex[:16]}"
+    channel = "Local/12368@hotline" if via == "local" else "PJSIP/12368@selftest"
     await action(
-        manager, Action="Originate", Channel="Local/12368@hotline",
+        manager, Action="Originate", Channel=channel,
         Context="hotline-caller", Exten="s", Priority="1",
         CallerID=f'"{caller}" <{caller}>' if caller else "", Async="true", Timeout="30000",
         ChannelId=call_id,
         Variable=[f"HOTLINE_CALLER_KEYS={keys}", f"HOTLINE_CALLER_DELAY={delay:g}",
                   f"HOTLINE_CALLER_STAY={stay:g}", f"HOTLINE_CALLER_SAY={say}"],
     )
-    return f"{call_id};2"
+    # Through SIP the hotline's leg is a new channel; its id is not known here.
+    return f"{call_id};2" if via == "local" else call_id
 
 
 # ---- seats ----------------------------------------------------------------------------------
@@ -220,10 +224,10 @@ class TimelineListener:
                     session.add(Recording(call_id=call.id, kind="call", path=path,
                                           created_at=at, status="recording"))
         elif name == "QueueCallerAbandon":
-            record_event(session, uid, "abandoned", at, queue=queue,
+            # app_queue also sends this when the Queue() time-out expires (our overflow),
+            # so it is kept as a fact of the timeline; the outcome is decided at hang-up.
+            record_event(session, uid, "left_queue", at, queue=queue,
                          hold_time=_int(ev.get("HoldTime")))
-            if call.outcome is None:
-                call.outcome = CallOutcome.ABANDONED.value
         elif name == "AgentComplete":
             talk = _int(ev.get("TalkTime"))
             record_event(session, uid, "completed", at, seat=seat, talk_time=talk,
@@ -233,7 +237,9 @@ class TimelineListener:
             record_event(session, uid, "hangup", at, cause=_int(ev.get("Cause")))
             call.ended_at = at
             if call.outcome is None:
-                call.outcome = (CallOutcome.NO_ANSWER if call.offered_at
+                # offered but never answered, and no callback or message left: abandoned
+                # (R2: it gets a callback); never offered: hung up in the menu
+                call.outcome = (CallOutcome.ABANDONED if call.offered_at
                                 else CallOutcome.IVR_HANGUP).value
             for rec in session.scalars(select(Recording).where(
                     Recording.call_id == call.id, Recording.status == "recording")):

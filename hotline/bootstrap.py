@@ -121,20 +121,22 @@ def run_hotline(settings: Settings) -> None:
     log.info("Asterisk up (pid %s), SIP on %s:%s, AMI on %s", proc.pid, settings.bind_host,
              settings.sip_port, settings.ami_port)
     try:
-        asyncio.run(_serve_forever(settings))
+        asyncio.run(serve_until_signalled(settings, login=True))
     finally:
         pbx.stop(settings)
         log.info("Asterisk stopped")
 
 
-async def _serve_forever(settings: Settings) -> None:
+async def serve_until_signalled(settings: Settings, with_ami: bool = True,
+                                login: bool = False) -> None:
+    """Serve FastAGI (and the AMI listener) until SIGINT or SIGTERM, then stop cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with services(settings):
-        seats = await login_seats(settings)
-        log.info("FastAGI on %s:%s; %d seats in the queues; the line is up. Ctrl-C stops.",
-                 settings.bind_host, settings.agi_port, seats)
+    async with services(settings, with_ami=with_ami):
+        seats = await login_seats(settings) if login else 0
+        log.info("FastAGI on %s:%s%s. Ctrl-C stops.", settings.bind_host, settings.agi_port,
+                 f"; {seats} seats in the queues; the line is up" if login else "")
         await stop.wait()
     log.info("stopping")

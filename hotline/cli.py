@@ -88,17 +88,7 @@ def serve(ctx: click.Context, with_ami: bool) -> None:
     """Run the FastAGI server and AMI listener only (Asterisk started separately)."""
     settings = _settings(ctx)
     bootstrap.setup(settings, demo=False, prompts=False)
-
-    async def run() -> None:
-        async with bootstrap.services(settings, with_ami=with_ami):
-            logging.getLogger(__name__).info("FastAGI listening on %s:%s",
-                                             settings.bind_host, settings.agi_port)
-            await asyncio.Event().wait()
-
-    try:
-        asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(bootstrap.serve_until_signalled(settings, with_ami=with_ami))
 
 
 # ---- PBX -----------------------------------------------------------------------------------------
@@ -183,12 +173,15 @@ def mode(ctx: click.Context, value: str | None, by: str) -> None:
 @click.option("--stay", default=20.0, show_default=True, help="Seconds the caller stays on.")
 @click.option("--say", default="", help="Sound file (no extension) the caller plays after "
               "the keys, e.g. to leave a message.")
+@click.option("--via", type=click.Choice(["local", "sip"]), default="local", show_default=True,
+              help="local: a Local channel into the dialplan; sip: a real SIP call through "
+              "the trunk, keys as RFC 4733 events.")
 @click.option("--wait/--no-wait", default=True, help="Wait for the menu choice and show it.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @_guard
 def call(ctx: click.Context, caller: str, keys: str, delay: float, stay: float, say: str,
-         wait: bool, as_json: bool) -> None:
+         via: str, wait: bool, as_json: bool) -> None:
     """Place a real call into the hotline through Asterisk (AMI Originate)."""
     settings = _settings(ctx)
     ami.validate_call(caller, keys)
@@ -196,20 +189,28 @@ def call(ctx: click.Context, caller: str, keys: str, delay: float, stay: float, 
     async def place() -> str:
         async with ami.connect(settings) as manager:
             return await ami.originate(manager, caller, keys, delay=delay, stay=stay,
-                                      say=say)
+                                      say=say, via=via)
 
+    placed_at = datetime.now(UTC)
     uniqueid = asyncio.run(place())
-    result: dict = {"uniqueid": uniqueid}
+    result: dict = {"uniqueid": uniqueid, "via": via}
     if wait:
         deadline = time.monotonic() + delay + 25
         Session = bootstrap.sessions(settings)
         while time.monotonic() < deadline:
             with Session() as session:
-                row = session.scalar(select(Call).where(Call.uniqueid == uniqueid))
+                if via == "local":
+                    query = select(Call).where(Call.uniqueid == uniqueid)
+                else:  # the trunk leg has its own id: find it by caller and time
+                    query = (select(Call).where(Call.caller_raw == caller,
+                                                Call.received_at >= placed_at)
+                             .order_by(Call.id.desc()).limit(1))
+                row = session.scalar(query)
                 if row is not None and (row.order_type is not None or row.ended_at
                                         or row.mode == "closed"):
                     order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == row.id))
-                    result.update(call=_call_dict(row), order=_order_dict(order, settings))
+                    result.update(uniqueid=row.uniqueid, call=_call_dict(row),
+                                  order=_order_dict(order, settings))
                     break
             time.sleep(0.2)
         else:
@@ -311,9 +312,11 @@ def _seat(settings: Settings, name: str) -> Seat:
 
 
 @seats.command(name="list")
+@click.option("--show-secrets", is_flag=True, help="Also print each seat's SIP password.")
 @click.pass_context
 @_guard
-def seats_list(ctx: click.Context) -> None:
+def seats_list(ctx: click.Context, show_secrets: bool) -> None:
+    """Seats, their state in the queues, and how a softphone registers as one."""
     settings = _settings(ctx)
 
     async def members() -> list[dict]:
@@ -330,7 +333,10 @@ def seats_list(ctx: click.Context) -> None:
     for conf, _ in bootstrap.seat_confs(settings):
         queues = ",".join(sorted(by_seat.get(conf.name, []))) or "logged out"
         state = f"paused ({paused[conf.name]})" if conf.name in paused else "ready"
-        click.echo(f"{conf.name:<10} {conf.display_name:<6} {state:<20} {queues}")
+        secret = f"  password {conf.secret}" if show_secrets else ""
+        click.echo(f"{conf.name:<10} {conf.display_name:<6} {state:<20} {queues}{secret}")
+    click.echo(f"softphones register at sip:{settings.bind_host}:{settings.sip_port} "
+               "with the seat name as user")
 
 
 def _seat_action(ctx: click.Context, name: str, what: str, reason: str = "") -> None:

@@ -95,7 +95,7 @@ def test_r1_call_with_no_seat_logged_in_overflows_at_ten_seconds(line):
     waited = (call.overflowed_at - call.offered_at).total_seconds()
     assert 9.5 <= waited <= 11.5, waited
     kinds = [e.kind for e in events_of(line, call)]
-    assert kinds[:4] == ["arrived", "menu", "offered", "overflowed"]
+    assert kinds[:3] == ["arrived", "menu", "offered"] and "overflowed" in kinds
     assert "overflow_offered" in kinds  # the wider group (seats and supervisors) was tried
     stats = json.loads(line.cli("stats", "--json").stdout)
     assert stats["overflowed"] >= 1 and stats["offered"] >= stats["overflowed"]
@@ -123,7 +123,9 @@ def test_r1_a_free_seat_answers_within_ten_seconds_and_the_call_is_recorded(line
         line.cli("seats", "login", "seat1001")
         time.sleep(0.5)
         uid = place(line, "13844445555", "2", stay=5, say=str(line.speech))
-        call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=40)
+        # AgentComplete may come after the caller's Hangup event
+        call = wait_call(line, uid, lambda c: c.ended_at is not None and c.talk_time_s is not None,
+                         timeout=40)
     finally:
         line.cli("seats", "logout", "seat1001")
         sipp.wait(timeout=30) if sipp.poll() is None else None
@@ -192,3 +194,15 @@ def test_pbx_status_and_a_second_start_is_refused(line):
     assert "running: pid" in status.stdout
     again = line.cli("pbx", "start", check=False)
     assert again.returncode == 1 and "already runs" in again.stderr
+
+
+def test_a_sip_call_through_the_trunk_with_rfc4733_keys_enters_the_hotline(line):
+    """The way in: a real SIP INVITE from the trunk address to 12368, the key sent as an
+    RFC 4733 event (both ends have dtmf_mode = rfc4733)."""
+    out = line.cli("call", "--caller", "13877778888", "--keys", "5", "--stay", "3",
+                   "--delay", "1.5", "--via", "sip", "--json").stdout
+    result = json.loads(out)
+    assert result["via"] == "sip"
+    assert not result["uniqueid"].startswith("hl-")  # the trunk's own leg, not the Local one
+    assert result["order"]["type"] == 5
+    assert result["order"]["caller_phone"] == "13877778888"

@@ -62,8 +62,7 @@ class CallOutcome(StrEnum):
     """How a call ended, as the queue saw it (R1/R2)."""
 
     ANSWERED = "answered"
-    ABANDONED = "abandoned"  # caller hung up while waiting
+    ABANDONED = "abandoned"  # offered to the seats, hung up before anyone answered
     CALLBACK = "callback"  # caller left a callback number after the overflow
     MESSAGE = "message"  # caller left a message (closed hours or after the overflow)
-    NO_ANSWER = "no_answer"  # nobody answered and the caller left nothing
     IVR_HANGUP = "ivr_hangup"  # hung up before reaching the queue
