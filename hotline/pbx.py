@@ -47,17 +47,28 @@ class Installation:
     def kind(self) -> str:
         return "chroot" if self.chroot else "system"
 
-    def command(self, args: list[str], share: Path) -> list[str]:
-        """The command line that runs Asterisk with ``share`` visible at its own path."""
+    def command(self, args: list[str], share: Path, etc: Path | None = None) -> list[str]:
+        """The command line that runs Asterisk with ``share`` visible at its own path.
+
+        In the chroot, ``etc/hosts`` and ``etc/resolv.conf`` (rendered beside the
+        configuration) replace the chroot's own, so a name lookup Asterisk might try can
+        only ever ask 127.0.0.1: nothing leaves the machine."""
         if self.chroot is None:
             return [self.binary, *args]
         root = str(self.chroot)
         quoted = " ".join(_sh_quote(a) for a in args)
+        guards = ""
+        if etc is not None:
+            for name in ("hosts", "resolv.conf"):
+                guards += (f"touch {_sh_quote(root + '/etc/' + name)}; "
+                           f"mount --bind {_sh_quote(str(etc / name))} "
+                           f"{_sh_quote(root + '/etc/' + name)}; ")
         script = (
             "set -e; "
             f"mkdir -p {_sh_quote(root + str(share))}; "
             f"mount --bind {_sh_quote(str(share))} {_sh_quote(root + str(share))}; "
             f"mount -t proc proc {_sh_quote(root + '/proc')}; "
+            + guards +
             f"exec chroot {_sh_quote(root)} {self.binary} {quoted}"
         )
         return ["unshare", "--mount", "--propagation", "private", "--fork", "sh", "-c", script]
@@ -197,7 +208,7 @@ class SeatConf:
     contact: str = ""
 
 
-def seats_section(seats: list[SeatConf]) -> str:
+def seats_section(seats: list[SeatConf], bind_host: str = "127.0.0.1") -> str:
     out = []
     for seat in seats:
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", seat.name):
@@ -207,6 +218,7 @@ def seats_section(seats: list[SeatConf]) -> str:
             f"[{seat.name}]\ntype = endpoint\ncontext = hotline-seats\ndisallow = all\n"
             f"allow = alaw,ulaw\ndtmf_mode = rfc4733\ndirect_media = no\n"
             f"rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\n"
+            f"media_address = {bind_host}\nbind_rtp_to_media_address = yes\n"
             f"auth = {seat.name}\naors = {seat.name}\n"
             f"callerid = \"{seat.display_name or seat.name}\" <{seat.name}>\n\n"
             f"[{seat.name}]\ntype = auth\nauth_type = userpass\nusername = {seat.name}\n"
@@ -251,8 +263,13 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
         "wrapup_s": 3,
         "sounds_dir": str(settings.sounds_dir),
         "recordings_dir": str(settings.recordings_dir),
-        "seats": seats_section(seats),
+        "seats": seats_section(seats, settings.bind_host),
     }
+    (paths["etc_dir"] / "hosts").write_text(
+        f"127.0.0.1 localhost {socket.gethostname()}\n::1 localhost\n")
+    (paths["etc_dir"] / "resolv.conf").write_text(
+        "# the PBX resolves nothing off this machine\nnameserver 127.0.0.1\n"
+        "options timeout:1 attempts:1\n")
     for package in ("asterisk_conf", "dialplans"):
         for entry in files(package).iterdir():
             if entry.name.endswith(".conf"):
@@ -306,7 +323,8 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
     conf = render(settings, install, seats)
     log_path = runtime_paths(settings)["log_dir"] / "asterisk.out"
     out = open(log_path, "ab")
-    cmd = install.command(["-f", "-n", "-C", str(conf)], settings.data_dir.resolve())
+    cmd = install.command(["-f", "-n", "-C", str(conf)], settings.data_dir.resolve(),
+                          etc=conf.parent)
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     out.close()

@@ -94,6 +94,7 @@ class Line:
         self.data_dir = data_dir
         self.serve_proc: subprocess.Popen | None = None
         self.seat_port = 0
+        self.away_seat_port = 0
         self.speech = Path()
 
     @property
@@ -155,10 +156,11 @@ def line(tmp_path_factory) -> Iterator[Line]:
     line = Line(data_dir)
     line.cli("setup")
     # seat1001 is a real SIP phone in the tests: sipp answering on a fixed contact
-    line.seat_port = free_port()
+    line.seat_port, line.away_seat_port = free_port(), free_port()
     with line.sessions().begin() as s:
-        seat = s.scalar(select(Seat).where(Seat.name == "seat1001"))
-        seat.contact = f"sip:seat1001@127.0.0.1:{line.seat_port}"
+        for name, port in (("seat1001", line.seat_port), ("seat1002", line.away_seat_port)):
+            seat = s.scalar(select(Seat).where(Seat.name == name))
+            seat.contact = f"sip:{name}@127.0.0.1:{port}"
     line.speech = make_speech(data_dir / "speech")
     line.cli("pbx", "start")
     for seat in ("seat1001", "seat1002", "seat1003", "sup9001"):

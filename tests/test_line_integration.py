@@ -206,3 +206,44 @@ def test_a_sip_call_through_the_trunk_with_rfc4733_keys_enters_the_hotline(line)
     assert not result["uniqueid"].startswith("hl-")  # the trunk's own leg, not the Local one
     assert result["order"]["type"] == 5
     assert result["order"]["caller_phone"] == "13877778888"
+
+
+def test_the_pbx_never_looked_for_an_address_off_this_machine(line):
+    """Network rule: media binds loopback, and the chroot's resolver points at 127.0.0.1,
+    so Asterisk never probes the outside world for 'its own' address."""
+    log = (line.data_dir / "asterisk" / "log" / "messages.log").read_text(errors="replace")
+    assert "Asterisk Ready" in log
+    assert "ROOT-SERVERS" not in log and "Unable to lookup" not in log
+
+
+def test_r1_a_seat_that_lets_it_ring_is_paused_and_the_call_overflows(line):
+    scenario = Path(__file__).with_name("support") / "sipp_ring_no_answer.xml"
+    sipp = subprocess.Popen(
+        ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(line.away_seat_port),
+         "-m", "1", "-nostdin", "-timeout", "60s"],
+        cwd=line.data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    settings = line.settings
+
+    async def paused_state() -> dict[str, str]:
+        async with ami.connect(settings) as manager:
+            members = await ami.queue_members(manager)
+        return {m["Queue"]: m.get("Paused", "") for m in members if m.get("Name") == "seat1002"}
+
+    try:
+        line.cli("seats", "login", "seat1002")
+        time.sleep(0.5)
+        uid = place(line, "13877770000", "1", stay=13)
+        call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=40)
+        paused = asyncio.run(paused_state())
+    finally:
+        line.cli("seats", "logout", "seat1002")
+        if sipp.poll() is None:
+            sipp.kill()
+        sipp.wait()
+    events = events_of(line, call)
+    rang = [e for e in events if e.kind == "ringing"]
+    assert rang and rang[0].seat == "seat1002"
+    assert any(e.kind == "seat_no_answer" and e.seat == "seat1002" for e in events)
+    assert call.overflowed_at is not None and call.answered_at is None
+    # auto-paused in every queue: an away seat is never rung again (R1)
+    assert paused and set(paused.values()) == {"1"}, paused
