@@ -116,6 +116,17 @@ class WorkOrder(Base):
     call: Mapped[Call | None] = relationship()
 
 
+class OrderCounter(Base):
+    """The last order number given per court and day: one atomic increment per call, so
+    several FastAGI servers on one PostgreSQL never hand out the same number."""
+
+    __tablename__ = "order_counters"
+
+    court: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD, court time
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class Recording(Base):
     """A recorded seat call or an after-hours message; the file lives in the store."""
 

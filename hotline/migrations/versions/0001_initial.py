@@ -2,10 +2,11 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 13:28:57.461808
+Create Date: 2026-11-24 14:01:19.168992
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0001'
 down_revision = None
@@ -58,6 +59,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('key')
+    )
+    op.create_table('order_counters',
+    sa.Column('court', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.String(length=8), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('court', 'day')
     )
     op.create_table('seats',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -150,6 +157,7 @@ def downgrade() -> None:
 
     op.drop_table('call_events')
     op.drop_table('seats')
+    op.drop_table('order_counters')
     op.drop_table('line_state')
     op.drop_table('departments')
     with op.batch_alter_table('calls', schema=None) as batch_op:
