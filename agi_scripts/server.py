@@ -29,6 +29,7 @@ from workorder.calendar import CourtCalendar
 
 log = logging.getLogger(__name__)
 HEADER_LIMIT = 64 * 1024  # Asterisk's request header is ~1 KiB; anything this big is abuse
+BACKLOG = 1024
 
 
 class AgiHangup(Exception):
@@ -84,7 +85,8 @@ class AgiCall(Request):
 
     async def _read_result(self) -> dict[str, Any]:
         try:
-            line = await asyncio.wait_for(self.reader.readline(), self.app.read_timeout)
+            async with asyncio.timeout(self.app.read_timeout):
+                line = await self.reader.readline()
         except TimeoutError:
             raise AgiProtocolError("no reply from the PBX in time") from None
         except ValueError:  # a reply line over the stream limit
@@ -116,7 +118,9 @@ class AgiServer(Application):
             self.add_route(name, fn)
 
     async def start(self, host: str, port: int) -> asyncio.base_events.Server:
-        return await asyncio.start_server(self.handler, host, port, limit=HEADER_LIMIT)
+        # asyncio's default backlog of 100 drops connects when a burst of calls arrives
+        return await asyncio.start_server(self.handler, host, port, limit=HEADER_LIMIT,
+                                          backlog=BACKLOG)
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -130,7 +134,8 @@ class AgiServer(Application):
 
     async def _read_headers(self, reader: asyncio.StreamReader) -> dict[str, str] | None:
         try:
-            raw = await asyncio.wait_for(reader.readuntil(b"\n\n"), self.read_timeout)
+            async with asyncio.timeout(self.read_timeout):
+                raw = await reader.readuntil(b"\n\n")
         except TimeoutError:
             return self._reject("no complete request header within the time-out")
         except asyncio.IncompleteReadError:

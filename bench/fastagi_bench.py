@@ -2,7 +2,7 @@
 """FastAGI benchmark: the hotline's real server against a bare floor and the old way.
 
     python bench/fastagi_bench.py            # full run: C = 100, 500, 1000 (a few minutes)
-    python bench/fastagi_bench.py --quick    # smoke test: C = 50, 500 calls (~20 s)
+    python bench/fastagi_bench.py --quick    # smoke test: C = 50, 500 calls (~5–20 s)
 
 What runs (all on 127.0.0.1, every process started here is stopped here):
 
@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +60,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # ---- the floor: a bare asyncio FastAGI echo server ----------------------------------------
-ECHO_COMMANDS = {  # what the real handlers send for this benchmark's call (see --show)
+ECHO_COMMANDS = {  # what the real handlers send for this call (printed in the report)
     "incoming": (b'SET VARIABLE HOTLINE_MODE "closed"\n', b'SET VARIABLE HOTLINE_ORDER '
                  b'"20260101-0001"\n', b'SET VARIABLE HOTLINE_FILE "2026/01/01/x"\n'),
     "menu": (b'SET VARIABLE HOTLINE_MENU "chosen"\n', b'SET VARIABLE HOTLINE_TYPE "3"\n',
@@ -140,6 +141,29 @@ def proc_mem_mb(pid: int) -> dict[str, float]:
     return out
 
 
+def listen_overflows() -> int:
+    """TcpExt ListenOverflows: connects dropped because a listen backlog was full (each costs
+    the client a SYN retransmit, 1 s then 3 s)."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        rows = [ln.split() for ln in Path("/proc/net/netstat").read_text().splitlines()
+                if ln.startswith("TcpExt:")]
+        return int(rows[1][rows[0].index("ListenOverflows")])
+    return -1
+
+
+def project_revision() -> str:
+    """The commit measured, and whether project files (outside bench/) differ from it."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", ".",
+                                ":(exclude)bench"], capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head or 'unknown'}{' + uncommitted changes' if dirty else ''}"
+
+
 def machine() -> dict[str, str | int]:
     model = "unknown"
     with contextlib.suppress(OSError):
@@ -148,7 +172,8 @@ def machine() -> dict[str, str | int]:
                 model = line.split(":", 1)[1].strip()
                 break
     return {"nproc": os.cpu_count() or 0, "cpu": model, "python": platform.python_version(),
-            "kernel": platform.release()}
+            "kernel": platform.release(), "loadavg_at_start": os.getloadavg()[0],
+            "revision": project_revision()}
 
 
 # ---- load ----------------------------------------------------------------------------------
@@ -355,43 +380,74 @@ def levels_for(quick: bool) -> list[tuple[int, int]]:
     return [(c, max(5 * c, 3000)) for c in (100, 500, 1000)]
 
 
-def run_server_levels(what: str, cmd: list[str], env: dict[str, str], port: int,
-                      levels: list[tuple[int, int]], data_dir: Path | None,
-                      clients: int = 1) -> list[dict]:
+def run_server_levels(what: str, start: Callable[[int, Path], tuple[list[str], dict]],
+                      levels: list[tuple[int, int]], tmp: Path, with_db: bool,
+                      clients: int = 1, profiler: str | None = None) -> list[dict]:
+    """Each level against a freshly started server (fresh database): levels do not inherit
+    each other's rows, and the peak memory (VmHWM) is that level's own."""
+    out = []
+    for concurrency, calls in levels:
+        port, data_dir = free_port(), tmp / f"{what}-c{concurrency}"
+        cmd, env = start(port, data_dir)
+        out.append(run_server_level(what, cmd, env, port, concurrency, calls,
+                                    data_dir if with_db else None, clients, profiler))
+    return out
+
+
+def run_server_level(what: str, cmd: list[str], env: dict[str, str], port: int,
+                     concurrency: int, calls: int, data_dir: Path | None, clients: int,
+                     profiler: str | None) -> dict:
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log,
                             cwd=str(ROOT), start_new_session=True)
-    out: list[dict] = []
-    made = 0
+    spy = None
     try:
         ready = wait_accepting(proc, port)
-        print(f"  {what}: pid {proc.pid}, accepting after {ready:.1f} s", flush=True)
-        for concurrency, calls in levels:
-            cpu0 = proc_cpu_s(proc.pid)
-            level = drive(what, port, concurrency, calls, clients)
-            row = summarize(level)
-            row["load_generators"] = clients
-            row["server_cpu_pct"] = 100 * (proc_cpu_s(proc.pid) - cpu0) / max(level.wall_s, 1e-9)
-            mem = proc_mem_mb(proc.pid)
-            row["server_peak_mb"], row["server_rss_mb"] = mem["VmHWM"], mem["VmRSS"]
-            row["sample_commands"] = level.sample
-            made += level.started
-            if data_dir is not None:
-                row["db_check"] = check_hotline_db(data_dir / "hotline.db", made)
-            out.append(row)
-            print_row(row)
+        base_mb = proc_mem_mb(proc.pid)["VmRSS"]
+        if profiler:
+            RESULTS.mkdir(exist_ok=True)
+            spy = subprocess.Popen(
+                [profiler, "record", "--pid", str(proc.pid), "--rate", "250", "--format", "raw",
+                 "--output", str(RESULTS / f"profile-{what}-c{concurrency}.txt"), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            time.sleep(1.0)
+        cpu0, drops0 = proc_cpu_s(proc.pid), listen_overflows()
+        level = drive(what, port, concurrency, calls, clients)
+        row = summarize(level)
+        row["listen_overflows"] = listen_overflows() - drops0
+        row["load_generators"] = clients
+        cpu = proc_cpu_s(proc.pid) - cpu0
+        row["server_cpu_pct"] = 100 * cpu / max(level.wall_s, 1e-9)
+        row["server_cpu_ms_per_session"] = 1000 * cpu / max(2 * level.started, 1)
+        mem = proc_mem_mb(proc.pid)
+        row["server_peak_mb"], row["server_rss_mb"] = mem["VmHWM"], mem["VmRSS"]
+        row["server_idle_rss_mb"] = base_mb
+        row["server_ready_s"] = round(ready, 2)
+        row["sample_commands"] = level.sample
+        if data_dir is not None:
+            row["db_check"] = check_hotline_db(data_dir / "hotline.db", level.started)
         if proc.poll() is not None:
             raise RuntimeError(f"{what} server died (exit {proc.returncode})")
     finally:
+        if spy is not None and spy.poll() is None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+                spy.wait()
         stop_process(proc)
         log.seek(0)
-        tail = log.read().decode(errors="replace").splitlines()
+        lines = log.read().decode(errors="replace").splitlines()
         log.close()
-        problems = [ln for ln in tail if " ERROR " in ln or " WARNING " in ln or "Traceback" in ln]
-        if out:
-            out[-1]["server_log_problems"] = problems[:20]
-            out[-1]["server_log_problem_count"] = len(problems)
-    return out
+    # the readiness probe connects and closes once: that one warning is ours
+    problems = [ln for ln in lines if (" ERROR " in ln or " WARNING " in ln or "Traceback" in ln)]
+    probe = [ln for ln in problems if "connection closed before the request header" in ln][:1]
+    problems = [ln for ln in problems if ln not in probe]
+    row["server_log_problem_count"] = len(problems)
+    row["server_log_problems"] = problems[:10]
+    print_row(row)
+    return row
 
 
 def check_hotline_db(db: Path, calls_made: int) -> dict:
@@ -453,7 +509,8 @@ def print_row(r: dict) -> None:
           f"call p50 {r['call_p50_ms']:7.1f} ms  p99 {r['call_p99_ms']:7.1f} ms  "
           f"session p50 {r['session_p50_ms']:6.1f} p99 {r['session_p99_ms']:6.1f}  "
           f"errors {err}  server cpu {fmt(r.get('server_cpu_pct'))}%  "
-          f"client cpu {r['client_cpu_pct']:.0f}%  db {'ok' if db.get('ok', True) else db}",
+          f"client cpu {r['client_cpu_pct']:.0f}%  backlog drops {r.get('listen_overflows', '-')}"
+          f"  db {'ok' if db.get('ok', True) else db}",
           flush=True)
 
 
@@ -461,7 +518,8 @@ def table(rows: list[dict]) -> str:
     bare = {r["concurrency"]: r["sessions_per_s"] for r in rows if r["what"] == "bare"}
     head = ("| what | concurrency | sessions/s | calls/s | call p50 ms | call p99 ms "
             "| session p50 ms | session p99 ms | server peak MB | server CPU % "
-            "| client CPU % | errors | throughput vs bare % |")
+            "| server CPU ms/session | client CPU % | backlog drops | errors "
+            "| throughput vs bare % |")
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
         vs = bare.get(r["concurrency"])
@@ -470,7 +528,8 @@ def table(rows: list[dict]) -> str:
             f"| {fmt(r['calls_per_s'])} | {fmt(r['call_p50_ms'], 1)} | {fmt(r['call_p99_ms'], 1)} "
             f"| {fmt(r['session_p50_ms'], 1)} | {fmt(r['session_p99_ms'], 1)} "
             f"| {fmt(r.get('server_peak_mb'), 1)} | {fmt(r.get('server_cpu_pct'))} "
-            f"| {fmt(r['client_cpu_pct'])} | {sum(r['errors'].values())} "
+            f"| {fmt(r.get('server_cpu_ms_per_session'), 2)} | {fmt(r['client_cpu_pct'])} "
+            f"| {fmt(r.get('listen_overflows'))} | {sum(r['errors'].values())} "
             f"| {fmt(100 * r['sessions_per_s'] / vs) if vs else '–'} |")
     return "\n".join(lines)
 
@@ -483,6 +542,13 @@ def verdict(rows: list[dict]) -> list[str]:
     r, b = real[500], bare[500]
     share = 100 * r["sessions_per_s"] / b["sessions_per_s"]
     p99 = r["session_p99_ms"]
+    notes = []
+    for x in (b, r):
+        bound = ("the server" if x["server_cpu_pct"] >= 85
+                 else "the load generator" if x["client_cpu_pct"] >= 85 else "neither CPU")
+        notes.append(f"{x['what']} at C=500 is bound by {bound} (server CPU "
+                     f"{x['server_cpu_pct']:.0f}%, load generator {x['client_cpu_pct']:.0f}% "
+                     "of a core)")
     return [
         f"goal at 500 concurrent: session p99 {p99:.1f} ms (goal < 50): "
         f"{'MET' if p99 < 50 else 'MISSED'}; call p99 {r['call_p99_ms']:.1f} ms",
@@ -491,6 +557,7 @@ def verdict(rows: list[dict]) -> list[str]:
         "closed loop (Little's law): session latency ≈ concurrency / sessions per second, so "
         f"p99 < 50 ms at C=500 needs ≳ {500 / 0.05:,.0f} sessions/s; the bare floor did "
         f"{b['sessions_per_s']:,.0f}.",
+        *notes,
     ]
 
 
@@ -501,7 +568,11 @@ def main() -> int:
                     help="load-generator processes (default 1; see bench/README.md)")
     ap.add_argument("--echo-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     ap.add_argument("--load-gen", metavar="JSON", help=argparse.SUPPRESS)
-    ap.add_argument("--skip-pyst2", action="store_true", help="leave out the process-per-call run")
+    ap.add_argument("--levels", metavar="C,C,…",
+                    help="other concurrencies (calls = max(5·C, 3000))")
+    ap.add_argument("--only", choices=("bare", "hotline", "pyst2"), help="run one subject only")
+    ap.add_argument("--py-spy", metavar="PATH", help="record the hotline server with this "
+                    "py-spy binary (raw stacks in bench/results/profile-*.txt)")
     ap.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     opts = ap.parse_args()
     if opts.echo_server:
@@ -516,25 +587,35 @@ def main() -> int:
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, "
           f"Linux {info['kernel']}", flush=True)
     levels = levels_for(opts.quick)
+    if opts.levels:
+        levels = [(c, max(5 * c, 3000)) for c in map(int, opts.levels.split(","))]
     pyst2_levels = [(10, 50)] if opts.quick else [(20, 200), (100, 200)]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        port = free_port()
-        print("bare asyncio FastAGI echo server (the floor)", flush=True)
-        rows += run_server_levels("bare", [PYTHON, str(Path(__file__).resolve()),
-                                           "--echo-server", str(port)],
-                                  dict(os.environ), port, levels, None, opts.clients)
-        port = free_port()
-        data = tmp / "data"
-        print("hotline FastAGI server (SQLite)", flush=True)
-        env = {**os.environ, "HOTLINE_AGI_PORT": str(port)}
-        env.pop("HOTLINE_CONFIG", None)
-        env.pop("HOTLINE_DATABASE_URL", None)
-        rows += run_server_levels("hotline", [HOTLINE, "--data-dir", str(data), "serve",
-                                              "--no-ami"], env, port, levels, data,
-                                  opts.clients)
-        if not opts.skip_pyst2:
+        want = {opts.only} if opts.only else {"bare", "hotline", "pyst2"}
+        me = str(Path(__file__).resolve())
+
+        def bare(port: int, _data: Path) -> tuple[list[str], dict]:
+            return [PYTHON, me, "--echo-server", str(port)], dict(os.environ)
+
+        def hotline(port: int, data: Path) -> tuple[list[str], dict]:
+            env = {**os.environ, "HOTLINE_AGI_PORT": str(port)}
+            for var in ("HOTLINE_CONFIG", "HOTLINE_DATABASE_URL", "HOTLINE_DATA_DIR"):
+                env.pop(var, None)
+            exe = [HOTLINE] if Path(HOTLINE).exists() else [
+                PYTHON, "-c", "import sys; from hotline.cli import main; sys.argv[0] = 'hotline'; "
+                "main()"]
+            return [*exe, "--data-dir", str(data), "serve", "--no-ami"], env
+
+        if "bare" in want:
+            print("bare asyncio FastAGI echo server (the floor)", flush=True)
+            rows += run_server_levels("bare", bare, levels, tmp, False, opts.clients)
+        if "hotline" in want:
+            print("hotline FastAGI server (SQLite)", flush=True)
+            rows += run_server_levels("hotline", hotline, levels, tmp, True, opts.clients,
+                                      opts.py_spy)
+        if "pyst2" in want:
             print("pyst2 stdio AGI, a process per session (the old way)", flush=True)
             rows += run_pyst2_levels(pyst2_levels, tmp)
 
@@ -548,10 +629,13 @@ def main() -> int:
                  for r in rows if "db_check" in r]
     stamp = datetime.now().strftime("%Y-%m-%d")
     text = "\n".join([
-        f"# FastAGI benchmark, {datetime.now():%Y-%m-%d %H:%M}" + (" (quick)" if opts.quick else ""),
+        f"# FastAGI benchmark, {datetime.now():%Y-%m-%d %H:%M}"
+        + (" (quick)" if opts.quick else ""),
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, "
-        f"Linux {info['kernel']}; SQLite (WAL); one load-generator process; "
+        f"Linux {info['kernel']}; project {info['revision']}; load average at start {info['loadavg_at_start']:.2f}; "
+        "SQLite (WAL); "
+        f"{opts.clients} load-generator process{'es' if opts.clients > 1 else ''}; "
         f"run took {elapsed:.0f} s.",
         "",
         md_table,
@@ -562,7 +646,8 @@ def main() -> int:
         "",
         *[f"    {c}" for part in sample for c in part],
         "",
-        "Database checks (cumulative rows vs calls made, incl. warm-up and tail):",
+        "Database checks (rows vs calls made incl. warm-up and tail; each hotline level "
+        "has its own fresh database, the pyst2 levels share one):",
         "",
         *[f"- {c}" for c in db_checks],
         "",

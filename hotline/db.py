@@ -116,8 +116,12 @@ class DbWriter:
             for job in batch:  # isolate the failing job; the others still commit
                 self._run_batch([job])
             return
+        # one wake-up of each event loop per batch, not one per job
+        by_loop: dict[Any, list] = {}
         for (loop, fut, _fn, _args), result in zip(batch, results, strict=True):
-            loop.call_soon_threadsafe(_set_result, fut, result)
+            by_loop.setdefault(loop, []).append((fut, result))
+        for loop, pairs in by_loop.items():
+            loop.call_soon_threadsafe(_set_results, pairs)
 
 
 def _current_exception() -> BaseException:
@@ -128,9 +132,10 @@ def _current_exception() -> BaseException:
     return exc
 
 
-def _set_result(fut: asyncio.Future, value: Any) -> None:
-    if not fut.done():
-        fut.set_result(value)
+def _set_results(pairs: list[tuple[asyncio.Future, Any]]) -> None:
+    for fut, value in pairs:
+        if not fut.done():
+            fut.set_result(value)
 
 
 def _set_exception(fut: asyncio.Future, exc: BaseException) -> None:

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from workorder import phone
-from workorder.models import Call, CallEvent, LineState, OrderCounter, Recording, WorkOrder
+from workorder.models import Call, CallEvent, LineState, Recording, WorkOrder
 from workorder.types import CallOutcome, Channel, OrderStatus, OrderType
 
 MODE_KEY = "mode"
@@ -36,13 +34,12 @@ _SET_CALL_TYPE = (update(Call).where(Call.uniqueid == bindparam("uid"))
                   .returning(Call.id))
 _SET_ORDER_TYPE = (update(WorkOrder).where(WorkOrder.call_id == bindparam("cid"))
                    .values(order_type=bindparam("t"), updated_at=bindparam("at")))
-_COUNTERS = {
-    dialect: (ins(OrderCounter).values(court=bindparam("court"), day=bindparam("day"), last=1)
-              .on_conflict_do_update(index_elements=["court", "day"],
-                                     set_={"last": OrderCounter.last + 1})
-              .returning(OrderCounter.last))
-    for dialect, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
+# The same SQL on SQLite and PostgreSQL; as text() it is compiled once (SQLAlchemy does not
+# cache dialect-specific on_conflict constructs, which cost a quarter of the writer's time).
+_NEXT_NUMBER = text(
+    "INSERT INTO order_counters (court, day, last) VALUES (:court, :day, 1) "
+    "ON CONFLICT (court, day) DO UPDATE SET last = order_counters.last + 1 RETURNING last"
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ def next_order_number(session: Session, court: str, local_day: str) -> str:
     """``YYYYMMDD-NNNN``: readable on the phone, unique per court and day. One atomic
     upsert on a counter row, so concurrent servers cannot hand out a number twice."""
     conn = session.connection()
-    seq = conn.scalar(_COUNTERS[conn.dialect.name], {"court": court, "day": local_day})
+    seq = conn.scalar(_NEXT_NUMBER, {"court": court, "day": local_day})
     return f"{local_day}-{seq:04d}"
 
 
