@@ -180,6 +180,8 @@ class TimelineListener:
 
     async def on_event(self, _manager: Manager, event) -> None:
         name = event.get("Event", "")
+        if name not in self.EVENTS:
+            return  # panoramisk matches by prefix: "Hangup" also brings HangupRequest…
         fields = {k: str(v) for k, v in dict(event).items()}
         try:
             await self.writer.run(self.apply, name, fields, self.clock())
@@ -236,6 +238,10 @@ class TimelineListener:
         elif name == "Hangup":
             record_event(session, uid, "hangup", at, cause=_int(ev.get("Cause")))
             call.ended_at = at
+            if call.answered_at is not None and call.talk_time_s is None:
+                # app_queue drops AgentComplete when the caller's channel is already gone
+                # (seen with Local channels); the talk time is then measured here.
+                call.talk_time_s = int((at - call.answered_at).total_seconds())
             if call.outcome is None:
                 # offered but never answered, and no callback or message left: abandoned
                 # (R2: it gets a callback); never offered: hung up in the menu
