@@ -25,6 +25,8 @@ async def incoming(call: AgiCall) -> None:
         return register_call(session, ctx.court, ctx.calendar.tz, arrival, mode)
 
     registered = await ctx.writer.run(register)
-    await call.set_variable(V.MODE, registered.mode)
-    await call.set_variable(V.ORDER, registered.order_number)
-    await call.set_variable(V.FILE, file_base(arrival.at, ctx.calendar.tz, arrival.uniqueid))
+    await call.set_variables({
+        V.MODE: registered.mode,
+        V.ORDER: registered.order_number,
+        V.FILE: file_base(arrival.at, ctx.calendar.tz, arrival.uniqueid),
+    })

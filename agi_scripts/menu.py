@@ -21,12 +21,15 @@ async def menu(call: AgiCall) -> None:
     except ValueError:
         attempt = 1
     decision = decide(call.arg(1), attempt)
-    await call.set_variable(V.MENU, decision.result.value)
     if decision.result is MenuResult.RETRY:
+        await call.set_variable(V.MENU, decision.result.value)
         return
     order_type = decision.order_type
     assert order_type is not None
     at = call.ctx.clock()
     await call.ctx.writer.run(choose_type, call.uniqueid, order_type, attempt, at)
-    await call.set_variable(V.TYPE, int(order_type))
-    await call.set_variable(V.QUEUE, queue_for(int(order_type)))
+    await call.set_variables({
+        V.MENU: decision.result.value,
+        V.TYPE: int(order_type),
+        V.QUEUE: queue_for(int(order_type)),
+    })

@@ -76,12 +76,18 @@ class AgiCall(Request):
         return self.headers.get("agi_uniqueid", "")
 
     async def set_variable(self, name: str, value: object) -> None:
-        if name not in V.ALL:
-            raise KeyError(f"{name} is not declared in agi_scripts/variables.py")
-        text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-        result = await self.send_command(f'SET VARIABLE {name} "{text}"')
-        if result.get("status_code") != 200:
-            raise AgiProtocolError(f"SET VARIABLE {name} failed: {result}")
+        await self.set_variables({name: value})
+
+    async def set_variables(self, values: dict[str, object]) -> None:
+        """Set several channel variables, one command at a time: Asterisk reads an AGI
+        command only after answering the previous one (pipelined commands stall)."""
+        for name, value in values.items():
+            if name not in V.ALL:
+                raise KeyError(f"{name} is not declared in agi_scripts/variables.py")
+            text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            result = await self.send_command(f'SET VARIABLE {name} "{text}"')
+            if result.get("status_code") != 200:
+                raise AgiProtocolError(f"SET VARIABLE {name} failed: {result}")
 
     async def _read_result(self) -> dict[str, Any]:
         try:

@@ -216,6 +216,14 @@ def test_the_pbx_never_looked_for_an_address_off_this_machine(line):
     assert "ROOT-SERVERS" not in log and "Unable to lookup" not in log
 
 
+def test_asterisk_loaded_the_configuration_without_a_complaint(line):
+    """A typo in a template (a stray ';' starts a comment) shows only as a warning."""
+    log = (line.data_dir / "asterisk" / "log" / "messages.log").read_text(errors="replace")
+    complaints = [ln for ln in log.splitlines() if ("WARNING[" in ln or "ERROR[" in ln)
+                  and any(m in ln for m in ("config", "pbx_", "loader.c", "app_queue.c"))]
+    assert complaints == []
+
+
 def test_r1_a_seat_that_lets_it_ring_is_paused_and_the_call_overflows(line):
     scenario = Path(__file__).with_name("support") / "sipp_ring_no_answer.xml"
     sipp = subprocess.Popen(
