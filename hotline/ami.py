@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from panoramisk import Manager
@@ -250,12 +250,6 @@ class TimelineListener:
             for rec in session.scalars(select(Recording).where(
                     Recording.call_id == call.id, Recording.status == "recording")):
                 rec.status = "complete"
-
-
-def today_bounds(tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = (now or datetime.now(UTC)).astimezone(tz)
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
 
 
 async def queue_callers(manager: Manager) -> list[dict]:

@@ -18,7 +18,7 @@ from workorder.calendar import CalendarError
 from workorder.line import ManualMode, decide_mode
 from workorder.models import Call, Seat, WorkOrder
 from workorder.registration import manual_mode, set_manual_mode
-from workorder.stats import line_stats
+from workorder.stats import day_bounds, line_stats
 from workorder.types import OrderType
 
 
@@ -282,7 +282,7 @@ def stats(ctx: click.Context, day: datetime | None, as_json: bool) -> None:
     """Offered, answered, answered within 10 s, abandoned, overflowed; the service level."""
     settings = _settings(ctx)
     ref = (day.replace(hour=12, tzinfo=settings.tz) if day else None)
-    start, end = ami.today_bounds(settings.tz, ref)
+    start, end = day_bounds(settings.tz, ref)
     with bootstrap.sessions(settings)() as session:
         figures = line_stats(session, start, end, settings.answer_target_s)
     data = {"day": start.date().isoformat(), **figures.as_dict()}

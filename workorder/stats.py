@@ -9,7 +9,8 @@ a caller experiences.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -63,3 +64,10 @@ def line_stats(session: Session, start: datetime, end: datetime, target_s: int) 
         service_level_offered=round(100 * within / offered, 1) if offered else None,
         target_s=target_s,
     )
+
+
+def day_bounds(tz: ZoneInfo, ref: datetime | None = None) -> tuple[datetime, datetime]:
+    """Midnight to midnight, court time, of the day ``ref`` falls in (default: now)."""
+    local = (ref or datetime.now(UTC)).astimezone(tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
