@@ -129,3 +129,13 @@ def test_r1_service_level_counts_like_app_queue(session):
     assert stats.abandoned == 1
     assert stats.service_level == pytest.approx(66.7)
     assert stats.service_level_offered == 50.0
+
+
+def test_manual_mode_switch_is_read_back_at_once(session):
+    from workorder.registration import manual_mode, set_manual_mode
+
+    assert manual_mode(session) == "auto"
+    set_manual_mode(session, "closed", AT, "typhoon duty")
+    assert manual_mode(session) == "closed"
+    set_manual_mode(session, "open", AT, "typhoon duty")
+    assert manual_mode(session) == "open"

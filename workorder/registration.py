@@ -70,6 +70,7 @@ def set_manual_mode(session: Session, value: str, at: datetime, by: str) -> None
         session.add(LineState(key=MODE_KEY, value=value, updated_at=at, updated_by=by))
     else:
         row.value, row.updated_at, row.updated_by = value, at, by
+    session.flush()  # manual_mode() reads through Core, which does not autoflush
 
 
 def next_order_number(session: Session, court: str, local_day: str) -> str:
