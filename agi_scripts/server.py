@@ -60,14 +60,6 @@ class AgiCall(Request):
     def ctx(self) -> AgiContext:
         return self.app.ctx
 
-    @property
-    def args(self) -> list[str]:
-        out, n = [], 1
-        while f"agi_arg_{n}" in self.headers:
-            out.append(self.headers[f"agi_arg_{n}"])
-            n += 1
-        return out
-
     def arg(self, n: int, default: str = "") -> str:
         return self.headers.get(f"agi_arg_{n}", default)
 

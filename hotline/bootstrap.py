@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from agi_scripts.registry import all_handlers
@@ -39,8 +41,14 @@ def build_calendar(settings: Settings) -> CourtCalendar:
         raise SettingsError(str(exc)) from None
 
 
+@functools.lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
 def sessions(settings: Settings) -> sessionmaker:
-    return sessionmaker(make_engine(settings.db_url), expire_on_commit=False)
+    """Sessions on the settings' database; one engine (and pool) per URL per process."""
+    return sessionmaker(_engine(settings.db_url), expire_on_commit=False)
 
 
 def setup(settings: Settings, demo: bool = True, prompts: bool = True) -> None:
@@ -89,16 +97,13 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
         raise SettingsError(f"agi_port {settings.agi_port} on {settings.bind_host}: "
                             f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
     listener = ami.TimelineListener(writer, calendar.tz)
-    manager_cm = None
     try:
-        if with_ami:
-            manager_cm = ami.connect(settings, events=True)
-            manager = await manager_cm.__aenter__()
-            listener.attach(manager)
-        yield Services(settings, writer, app, server, listener)
+        async with contextlib.AsyncExitStack() as stack:
+            if with_ami:
+                listener.attach(await stack.enter_async_context(
+                    ami.connect(settings, events=True)))
+            yield Services(settings, writer, app, server, listener)
     finally:
-        if manager_cm is not None:
-            await manager_cm.__aexit__(None, None, None)
         server.close()
         await server.wait_closed()
         writer.close()

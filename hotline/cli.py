@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import sys
@@ -49,8 +50,6 @@ def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
 
 def _guard(fn):
     """Turn the project's expected errors into one clear line."""
-    import functools
-
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,10 +107,9 @@ class DbWriter:
             with self._sessions.begin() as session:
                 for _loop, _fut, fn, args in batch:
                     results.append(fn(session, *args))
-        except Exception:
+        except Exception as exc:
             if len(batch) == 1:
                 loop, fut, _fn, _args = batch[0]
-                exc = _current_exception()
                 loop.call_soon_threadsafe(_set_exception, fut, exc)
                 return
             for job in batch:  # isolate the failing job; the others still commit
@@ -124,14 +123,6 @@ class DbWriter:
             loop.call_soon_threadsafe(_set_results, pairs)
 
 
-def _current_exception() -> BaseException:
-    import sys
-
-    exc = sys.exc_info()[1]
-    assert exc is not None
-    return exc
-
-
 def _set_results(pairs: list[tuple[asyncio.Future, Any]]) -> None:
     for fut, value in pairs:
         if not fut.done():
@@ -141,7 +132,3 @@ def _set_results(pairs: list[tuple[asyncio.Future, Any]]) -> None:
 def _set_exception(fut: asyncio.Future, exc: BaseException) -> None:
     if not fut.done():
         fut.set_exception(exc)
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

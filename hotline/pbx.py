@@ -71,7 +71,12 @@ class Installation:
             + guards +
             f"exec chroot {_sh_quote(root)} {self.binary} {quoted}"
         )
-        return ["unshare", "--mount", "--propagation", "private", "--fork", "sh", "-c", script]
+        return _in_private_mounts(script)
+
+
+def _in_private_mounts(script: str) -> list[str]:
+    """Run a shell script in a mount namespace of its own: its mounts die with it."""
+    return ["unshare", "--mount", "--propagation", "private", "--fork", "sh", "-c", script]
 
 
 def _sh_quote(text: str) -> str:
@@ -171,7 +176,7 @@ def provision(settings: Settings) -> Installation:
         "DEBIAN_FRONTEND=noninteractive chroot {root} apt-get install -y -q "
         "--no-install-recommends {pkgs}; chroot {root} apt-get clean"
     ).format(root=_sh_quote(str(tmp)), pkgs=" ".join(SID_PACKAGES))
-    _run(["unshare", "--mount", "--propagation", "private", "--fork", "sh", "-c", install],
+    _run(_in_private_mounts(install),
          "apt-get install asterisk in the chroot")
     version = subprocess.run(["chroot", str(tmp), "/usr/sbin/asterisk", "-V"],
                              capture_output=True, text=True).stdout.strip()
@@ -311,8 +316,8 @@ def port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
 def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> subprocess.Popen:
     """Start Asterisk in the background and wait until AMI answers."""
     install = find_installation(settings)
-    if running_pid(settings):
-        raise PbxError(f"Asterisk already runs (pid {running_pid(settings)}); "
+    if (pid := running_pid(settings)) is not None:
+        raise PbxError(f"Asterisk already runs (pid {pid}); "
                        "`hotline pbx stop` first")
     for name, port, kind in (("ami_port", settings.ami_port, socket.SOCK_STREAM),
                              ("sip_port", settings.sip_port, socket.SOCK_DGRAM),

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,7 +49,6 @@ class Settings:
     asterisk_binary: str = ""  # a system Asterisk >= 20 to use instead of the chroot
     prompts_override_dir: str = ""  # court's own recordings, same names as ivr/prompts.txt
     agi_read_timeout_s: float = 5.0  # a silent or half-sent AGI client is dropped after this
-    extra: dict = field(default_factory=dict)
 
     # ---- derived -----------------------------------------------------------------
     @property
@@ -140,7 +139,7 @@ def _parse_hhmm(name: str, value: str) -> time:
         raise SettingsError(f"{name}={value!r} is not a time of day like 08:30") from None
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 
 
 def _coerce(name: str, raw: object) -> object:

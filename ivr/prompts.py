@@ -87,18 +87,15 @@ def generate(out_dir: Path, override_dir: Path | None = None, force: bool = Fals
 
 
 def _hold_tune(moh: Path, sox: str) -> None:
-    """A quiet, calm pattern for the wait in the queue (no spoken announcement, R1)."""
+    """A soft, steady tone for the wait in the queue (no spoken announcement, R1); a court
+    replaces it with its own music in the same folder."""
     moh.mkdir(parents=True, exist_ok=True)
     tune = moh / "hold.wav"
     if tune.exists():
         return
     tmp = moh / "hold.tmp.wav"
-    notes = ["sine 523", "sine 659", "sine 784", "sine 659"]
-    cmd = [sox, "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp), "synth", "0.6"]
-    chain = []
-    for note in notes:
-        chain += [*note.split()]
-    _run([*cmd[:-1], "8", *chain[:2], "vol", "0.15"])
+    _run([sox, "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp),
+          "synth", "8", "sine", "523", "vol", "0.15"])
     tmp.replace(tune)
 
 
