@@ -17,3 +17,36 @@ def test_migrations_upgrade_from_empty_and_round_trip(db_url):
     migrate(db_url)  # idempotent
     assert tables == set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_upgrade_from_the_previous_revision_keeps_every_row(db_url):
+    """A court running revision 0001 upgrades in place: orders, calls and the directory
+    survive; judges take their department's court; existing orders start at version 1."""
+    from sqlalchemy import text
+
+    command.downgrade(alembic_config(db_url), "0001")
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO departments (id, court, name, head_name, head_mobile) "
+                       "VALUES (1, '示范市中级人民法院', '立案庭', '周立', '13900000001')"))
+        c.execute(text("INSERT INTO judges (id, name, department_id, mobile) "
+                       "VALUES (1, '陈明', 1, '13900000011')"))
+        c.execute(text("INSERT INTO calls (id, uniqueid, caller_raw, caller_name, received_at, "
+                       "mode, mode_reason, menu_attempts) VALUES (1, 'u1', '138', '', "
+                       "'2026-11-20 02:00:00', 'open', '工作日', 0)"))
+        c.execute(text("INSERT INTO work_orders (id, court, number, channel, order_type, status,"
+                       " caller_name, content, created_at, updated_at, call_id) VALUES (1, "
+                       "'示范市中级人民法院', '20261120-0001', 'hotline', 3, 'registered', '', "
+                       "'要找法官', '2026-11-20 02:00:00', '2026-11-20 02:00:00', 1)"))
+    migrate(db_url)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT court FROM judges")).scalar() == "示范市中级人民法院"
+        row = c.execute(text("SELECT content, version, escalation_level, urgent "
+                             "FROM work_orders")).one()
+        assert tuple(row) == ("要找法官", 1, 0, False)
+        assert c.execute(text("SELECT kind FROM departments")).scalar() == "trial"
+    command.downgrade(alembic_config(db_url), "0001")  # and back, still keeping the rows
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM work_orders")).scalar() == 1
+    migrate(db_url)
+    engine.dispose()

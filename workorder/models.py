@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -94,10 +97,23 @@ class CallEvent(Base):
 
 
 class WorkOrder(Base):
-    """工单: what the caller wants and what became of it."""
+    """工单: what the caller wants and what became of it.
+
+    ``version`` is the optimistic lock: an operator's edit names the version it was made
+    on, and the update only applies if nobody changed the order in between. The fields the
+    sweep maintains (overdue, escalation level, next_due_at) are written without bumping it,
+    so a background job never invalidates an operator's open form.
+    """
 
     __tablename__ = "work_orders"
-    __table_args__ = (UniqueConstraint("court", "number"),)
+    __table_args__ = (
+        UniqueConstraint("court", "number"),
+        # The ledger reads one court's month; the sweep reads what is due (see bench/).
+        Index("ix_work_orders_court_created", "court", "created_at"),
+        Index("ix_work_orders_next_due", "next_due_at",
+              sqlite_where=text("next_due_at IS NOT NULL"),
+              postgresql_where=text("next_due_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     court: Mapped[str] = mapped_column(String(64))
@@ -112,8 +128,133 @@ class WorkOrder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    case_number: Mapped[str | None] = mapped_column(String(48), index=True)  # canonical form
+    registered_by: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Flags the operator sets (R4.7 abusive, R4.8 urgent; R10 litigation rights → priority).
+    abusive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    touches_rights: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+
+    # The handling decision (R4) and who must act on it.
+    rule: Mapped[str | None] = mapped_column(String(8))  # e.g. "R4.4"
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    assignee_role: Mapped[str | None] = mapped_column(String(32))
+    assignee_name: Mapped[str | None] = mapped_column(String(32))
+    assignee_mobile: Mapped[str | None] = mapped_column(String(24))
+    judge_id: Mapped[int | None] = mapped_column(ForeignKey("judges.id"))
+
+    # The clock (R5, R7, R8): all deadlines are instants computed on working time.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_by: Mapped[str | None] = mapped_column(String(40))
+    feedback_text: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)  # how it was closed
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_reason: Mapped[str | None] = mapped_column(String(64))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The next instant the sweep has something to do for this order; NULL = nothing.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     call: Mapped[Call | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OrderCall(Base):
+    """Further calls about an order (the caller phoned again); the first is ``call_id``."""
+
+    __tablename__ = "order_calls"
+    __table_args__ = (UniqueConstraint("order_id", "call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OrderHistory(Base):
+    """Append-only history of every change to an order: who, when, what, why.
+
+    The database refuses UPDATE and DELETE on this table (triggers in the migration)."""
+
+    __tablename__ = "order_history"
+    __table_args__ = (Index("ix_order_history_order", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(24))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Reminder(Base):
+    """催办 (R8): the operator must remind the department head within 1 working day of the
+    order becoming overdue. Created once per order and round by the sweep."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("order_id", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    to_name: Mapped[str] = mapped_column(String(32), default="")
+    to_mobile: Mapped[str] = mapped_column(String(24), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class Escalation(Base):
+    """A step of the escalation ladder reached by an order without a reply (R8)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("order_id", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    court: Mapped[str] = mapped_column(String(64))
+    to_name: Mapped[str] = mapped_column(String(32), default="")
+    to_mobile: Mapped[str] = mapped_column(String(24), default="")
+
+
+class CallbackTask(Base):
+    """回访 (R10): call the caller back after feedback, and after every abandoned or
+    unanswered call (R2). One task per order and reason."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        UniqueConstraint("order_id", "reason"),
+        Index("ix_callbacks_open", "status", "priority", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    reason: Mapped[str] = mapped_column(String(16))  # feedback | abandoned | unanswered | ...
+    priority: Mapped[int] = mapped_column(Integer)  # 1 = touches litigation rights, 2 = other
+    phone: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(8))  # 满意 / 基本满意 / 不满意
+    note: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class OrderCounter(Base):
@@ -151,8 +292,34 @@ class LineState(Base):
     updated_by: Mapped[str] = mapped_column(String(64), default="")
 
 
+class Court(Base):
+    """A court of the platform: an intermediate court (中院) and its primary courts (基层法院)."""
+
+    __tablename__ = "courts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str | None] = mapped_column(String(16), unique=True)  # 法院代字, e.g. 京0105
+    level: Mapped[str] = mapped_column(String(16))  # intermediate | primary
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"))
+
+
+class Leader(Base):
+    """Court leadership: the president (院长) and deputy presidents (分管副院长)."""
+
+    __tablename__ = "leaders"
+    __table_args__ = (UniqueConstraint("court", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    court: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(20))  # president | deputy_president
+    mobile: Mapped[str] = mapped_column(String(24), default="")
+    portfolio: Mapped[str] = mapped_column(String(255), default="")
+
+
 class Department(Base):
-    """A court department; later issues add heads, liaison officers and the ladder."""
+    """A court department with its head, deputy head and liaison officer (联络员)."""
 
     __tablename__ = "departments"
     __table_args__ = (UniqueConstraint("court", "name"),)
@@ -162,15 +329,44 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(64))
     head_name: Mapped[str] = mapped_column(String(32), default="")
     head_mobile: Mapped[str] = mapped_column(String(24), default="")
+    # trial | filing | petition | enforcement | enforcement_supervision | discipline | other
+    kind: Mapped[str] = mapped_column(String(24), default="trial", server_default="trial")
+    deputy_head_name: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    deputy_head_mobile: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    liaison_name: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    liaison_post: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    liaison_office_phone: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    liaison_mobile: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id"))  # 分管副院长
 
 
 class Judge(Base):
+    """A judge (法官); the name is unique within a court, as the directory files key it."""
+
     __tablename__ = "judges"
+    __table_args__ = (UniqueConstraint("court", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     mobile: Mapped[str] = mapped_column(String(24), default="")
+    court: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class Case(Base):
+    """A case and its presiding judge (承办法官), from the trial-management system."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_year_seq", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(48), unique=True)  # canonical form
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    court: Mapped[str] = mapped_column(String(64))
+    judge_id: Mapped[int | None] = mapped_column(ForeignKey("judges.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    cause: Mapped[str] = mapped_column(String(64), default="")  # 案由
 
 
 class Seat(Base):

@@ -22,6 +22,11 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     connectable = make_engine(url, poolclass=pool.NullPool)
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds tables by copy-and-move; SQLite's foreign-key checks
+            # must be off for that (they cannot change inside a transaction).
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         # batch mode lets later revisions alter SQLite tables (copy-and-move)
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=True)
