@@ -26,6 +26,7 @@ from hotline.settings import Settings, SettingsError
 from ivr.prompts import generate
 from workorder.calendar import CalendarError, CourtCalendar
 from workorder.models import Seat
+from workorder.orders import Service
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,11 @@ def build_calendar(settings: Settings) -> CourtCalendar:
         return CourtCalendar(tz=settings.timezone, staffed_from=start, staffed_until=end)
     except CalendarError as exc:
         raise SettingsError(str(exc)) from None
+
+
+def build_service(settings: Settings) -> Service:
+    """The work-order service with the court's calendar and deadline policy."""
+    return Service(build_calendar(settings), settings.policy)
 
 
 @functools.lru_cache(maxsize=8)

@@ -428,5 +428,11 @@ def add_working_days(ctx: click.Context, day: str, n: int) -> None:
     click.echo(cal.add_working_days(_date(day), n).isoformat())
 
 
+from hotline import cli_orders  # noqa: E402,F401  (registers the work-order commands)
+from hotline.cli_directory import directory  # noqa: E402
+
+main.add_command(directory)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -17,6 +17,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workorder.deadlines import Policy, PolicyError, parse_ladder
+
 
 class SettingsError(Exception):
     """A setting is wrong; the message says which and how to fix it."""
@@ -49,6 +51,17 @@ class Settings:
     asterisk_binary: str = ""  # a system Asterisk >= 20 to use instead of the chroot
     prompts_override_dir: str = ""  # court's own recordings, same names as ivr/prompts.txt
     agi_read_timeout_s: float = 5.0  # a silent or half-sent AGI client is dropped after this
+    # Work-order deadlines, on working time (R5, R7, R8, R10); see workorder/deadlines.py.
+    dispatch_hours: float = 2.0  # R5: forwarded orders dispatched within 2 working hours
+    feedback_days: int = 3  # R7: feedback within 3 working days of dispatch
+    reminder_days: int = 1  # R8: reminder within 1 working day of becoming overdue
+    # R8 ladder: DAYS:ROLE steps, each counted after the previous one; "" = reminders only
+    escalation_ladder: str = "3:department_leader,2:deputy_president,2:president"
+    primary_court_days: int = 8  # R8: primary court → intermediate president; 0 = off
+    yellow_share: float = 0.25  # light turns yellow with this share of the time left
+    repeat_window_days: int = 30  # an earlier call within this many days is "the same caller"
+    callback_days: int = 1  # R10: callbacks due within this many working days
+    callback_attempts: int = 3  # unanswered attempts before a callback task fails
 
     # ---- derived -----------------------------------------------------------------
     @property
@@ -84,6 +97,19 @@ class Settings:
         if self.asterisk_root:
             return Path(self.asterisk_root)
         return Path.home() / ".cache" / "hotline12368" / "asterisk-sid"
+
+    @property
+    def policy(self) -> Policy:
+        """The work-order deadline policy (R5, R7, R8, R10) these settings describe."""
+        try:
+            return Policy(
+                dispatch_hours=self.dispatch_hours, feedback_days=self.feedback_days,
+                reminder_days=self.reminder_days, ladder=parse_ladder(self.escalation_ladder),
+                primary_court_days=self.primary_court_days, yellow_share=self.yellow_share,
+                repeat_window_days=self.repeat_window_days, callback_days=self.callback_days,
+                callback_attempts=self.callback_attempts)
+        except PolicyError as exc:
+            raise SettingsError(f"{exc} (set it in hotline.toml or HOTLINE_*)") from None
 
     def with_(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -123,6 +149,7 @@ class Settings:
             )
         if self.answer_target_s < 1:
             raise SettingsError("answer_target_s must be at least 1 second")
+        _ = self.policy
         if self.calendar_override and not os.access(self.calendar_override, os.R_OK):
             raise SettingsError(
                 f"calendar override {self.calendar_override} cannot be read; fix the path or "

@@ -1,0 +1,105 @@
+"""The work-order commands end to end, as an operator types them, on SQLite and PostgreSQL:
+register, propose (R4), forward (R5), feedback (R7), callback (R10), history, the sweep
+(R8), reminders and the ledger (R9)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import write_config
+from support import court
+
+from hotline import bootstrap
+from hotline import settings as hotline_settings
+from hotline.cli import main
+
+
+@pytest.fixture
+def hotline(tmp_path, db_url):
+    write_config(tmp_path, database_url=db_url)
+    settings = hotline_settings.load(environ={}, data_dir=str(tmp_path))
+    bootstrap.setup(settings, demo=False, prompts=False)
+    with bootstrap.sessions(settings).begin() as s:
+        court.build(s)
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(main, ["--data-dir", str(tmp_path), *args],
+                               catch_exceptions=False)
+        assert (result.exit_code == 0) == ok, result.output
+        return result.output
+
+    yield run
+    bootstrap._engine.cache_clear()
+
+
+def test_an_order_goes_from_the_hall_to_the_petition_office_and_back(hotline, tmp_path):
+    out = hotline("orders", "new", "--channel", "hall", "--type", "4", "--phone",
+                  "138-1234-5678", "--name", "王五", "--content", "对判决不服，要求信访",
+                  "--case", court.CASE, "--by", "seat1001")
+    number = out.split()[0]
+    assert "registered (version 1)" in out
+    assert "forward → 信访部门负责人 信访长m  [R4.3]" in hotline("orders", "propose", number)
+    out = hotline("orders", "forward", number, "--by", "seat1001")
+    assert "→ 信访部门负责人 信访长m 13900000012 [R4.3]; feedback due" in out
+    shown = json.loads(hotline("orders", "show", number, "--json"))
+    assert (shown["status"], shown["light"], shown["caller_phone"]) == (
+        "dispatched", "green", "13812345678")
+    assert shown["case_number"] == court.CASE
+    # the operator's form was opened at version 1: the edit is refused, nothing saved
+    out = hotline("orders", "edit", number, "--version", "1", "--content", "改", ok=False)
+    assert "was changed by seat1001" in out and "nothing was saved" in out
+    hotline("orders", "feedback", number, "--text", "已约谈，解释判决理由", "--by", "信访长m")
+    tasks = json.loads(hotline("callbacks", "list", "--json"))
+    assert [(t["order"], t["reason"], t["priority"]) for t in tasks] == [(number, "feedback", 1)]
+    out = hotline("callbacks", "done", str(tasks[0]["id"]), "--outcome", "reached",
+                  "--satisfaction", "满意", "--by", "seat1002")
+    assert "done, 满意" in out
+    assert json.loads(hotline("orders", "show", number, "--json"))["status"] == "closed"
+    history = hotline("orders", "history", number)
+    for action in ("registered", "forwarded", "dispatched", "feedback", "callback", "closed"):
+        assert action in history
+    month = datetime.now(UTC).astimezone(court.service().calendar.tz).strftime("%Y-%m")
+    data = json.loads(hotline("ledger", "--month", month, "--format", "json", "-o", "-"))
+    assert data["totals"]["orders"] == 1 and data["rates"]["callback_satisfaction"] == 1.0
+    out = hotline("ledger", "--month", month, "-o", str(tmp_path / "l.xlsx"))
+    assert "1 orders" in out
+    assert openpyxl.load_workbook(tmp_path / "l.xlsx")["考核指标"]["A1"].value == "指标"
+
+
+def test_the_sweep_and_reminders_from_the_command_line(hotline):
+    number = hotline("orders", "new", "--channel", "web", "--type", "5", "--phone",
+                     "13900001111").split()[0]
+    hotline("orders", "forward", number, "--about", "filing", "--by", "seat1001")
+    later = (datetime.now(UTC) + timedelta(days=12)).astimezone(
+        court.service().calendar.tz).strftime("%Y-%m-%dT%H:%M")
+    report = json.loads(hotline("sweep", "--at", later, "--json"))
+    assert (report["overdue"], report["reminders"], report["escalations"]) == (1, 1, 3)
+    again = json.loads(hotline("sweep", "--at", later, "--json"))
+    assert (again["orders"], again["reminders"], again["escalations"]) == (0, 0, 0)
+    [reminder] = json.loads(hotline("reminders", "list", "--json"))
+    assert (reminder["order"], reminder["to"]) == (number, "立案长m")
+    hotline("reminders", "sent", str(reminder["id"]), "--by", "seat1001")
+    assert "sent already" in hotline("reminders", "sent", str(reminder["id"]), ok=False)
+    shown = hotline("orders", "show", number)
+    assert "OVERDUE" in shown and "escalated L3 president 院长m" in shown
+
+
+@pytest.mark.parametrize("args, message", [
+    (("orders", "show", "20990101-0001"), "no work order '20990101-0001'"),
+    (("orders", "new", "--channel", "fax", "--type", "1"), "unknown channel 'fax'"),
+    (("orders", "new", "--channel", "hall", "--type", "9"), "not an order type key"),
+    (("orders", "new", "--channel", "hall", "--type", "1", "--phone", "call me"),
+     "is not a phone number"),
+    (("orders", "new", "--channel", "hall", "--type", "1", "--case", "（2024）XX民初1号"),
+     "no court code after the year"),
+    (("ledger", "--month", "2026-13"), "not YYYY-MM"),
+    (("callbacks", "done", "999", "--outcome", "reached"), "no callback task 999"),
+])
+def test_bad_input_gets_one_clear_line(hotline, args, message):
+    out = hotline(*args, ok=False)
+    assert message in out and "Traceback" not in out

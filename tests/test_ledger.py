@@ -1,0 +1,132 @@
+"""The monthly ledger (R9) on SQLite and PostgreSQL: volumes, the assessed rates with
+their definitions, rankings, laggards, and the xlsx / csv / json files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from sqlalchemy.orm import sessionmaker
+from support import court
+
+from hotline import ledger_export
+from hotline.db import make_engine
+from workorder import callbacks, ledger
+from workorder.models import Call
+from workorder.registration import Arrival, register_call
+from workorder.sweep import sweep
+
+SH = ZoneInfo("Asia/Shanghai")
+MON = datetime(2026, 11, 2, 10, 0, tzinfo=SH)
+
+
+@pytest.fixture
+def month(db_url):
+    """November 2026: 4 closed on the call, 3 forwarded in the intermediate court (one fed
+    back in time and called back, one late, one never), 1 forwarded in the primary court and
+    fed back in time; 3 hotline calls (2 answered, one after 12 s; 1 abandoned)."""
+    engine = make_engine(db_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    svc = court.service()
+    with sessions.begin() as s:
+        court.build(s)
+        for i in range(4):
+            o = svc.open_order(s, court.MID, channel="web" if i else "wechat", order_type=2,
+                               by="seat1001", at=MON + timedelta(hours=i))
+            svc.close(s, o, version=None, by="seat1001", at=MON, resolution="已答复")
+        fwd = []
+        for i, (where, order_type) in enumerate([(court.MID, 4), (court.MID, 4), (court.MID, 4),
+                                                 (court.PRIMARY, 4)]):
+            o = svc.open_order(s, where, channel="hall", order_type=order_type, by="seat1001",
+                               at=MON, caller_phone=f"1381111000{i}")
+            svc.forward(s, o, version=None, by="seat1001", at=MON)
+            fwd.append(o)
+        svc.feedback(s, fwd[0], by="信访长m", at=MON + timedelta(days=1), text="已处理")
+        svc.feedback(s, fwd[1], by="信访长m", at=MON + timedelta(days=6), text="迟到的反馈")
+        svc.feedback(s, fwd[3], by="信访长p", at=MON + timedelta(days=2), text="已处理")
+        task = callbacks.create(s, svc.calendar, svc.policy, fwd[0],
+                                callbacks.CallbackReason.FEEDBACK, MON)
+        callbacks.record(s, svc.calendar, svc.policy, task.id, by="seat1002",
+                         at=MON + timedelta(days=2), outcome="reached", satisfaction="满意")
+        for uid, hold, outcome in (("c1", 4, "answered"), ("c2", 12, "answered"),
+                                   ("c3", None, "abandoned")):
+            reg = register_call(s, court.MID, SH, Arrival(uid, "13900000000", "", MON),
+                                ("open", "工作日"))
+            c = s.get(Call, reg.call_id)
+            c.queue, c.outcome, c.hold_time_s = "hotline-1", outcome, hold
+            c.answered_at = MON if outcome == "answered" else None
+    # the never-answered one is overdue, reminded and escalated by the sweep
+    sweep(sessions, svc.calendar, svc.policy, datetime(2026, 11, 20, 9, tzinfo=SH))
+    with sessions() as s:
+        yield s
+    engine.dispose()
+
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=SH)
+
+
+def test_r9_the_month_has_volumes_and_the_assessed_rates(month):
+    led = ledger.build(month, "2026-11", SH, NOW)
+    t = led.totals
+    assert (t.orders, t.on_call, t.forwarded, t.fed_back, t.overdue, t.reminded,
+            t.escalated) == (11, 4, 4, 3, 2, 1, 1)
+    assert led.by_type["诉讼咨询"] == 4 and led.by_type["信访申诉"] == 4
+    assert led.by_type["其他"] == 3  # the hotline calls never chose a type
+    assert (led.by_channel["web"], led.by_channel["wechat"], led.by_channel["hall"],
+            led.by_channel["hotline"]) == (3, 1, 4, 3)
+    assert led.rates["timely_acceptance"] == 1.0  # 4 on the call + 4 dispatched at once
+    assert led.rates["timely_completion"] == 0.5  # 2 in time of 4 due
+    assert (led.rates["answer_rate"], led.rates["service_level"]) == (0.6667, 0.5)
+    assert led.rates["callback_satisfaction"] == 1.0
+    assert led.calls["offered"] == 3 and led.calls["abandoned"] == 1
+
+
+def test_r9_departments_and_courts_are_ranked_and_the_laggards_named(month):
+    led = ledger.build(month, "2026-11", SH, NOW)
+    assert [(r.court, r.name) for r in led.courts] == [(court.PRIMARY, court.PRIMARY),
+                                                       (court.MID, court.MID)]
+    assert led.departments[0].rates["timely_completion"] == 1.0
+    assert [(r.court, r.name, r.counts.overdue) for r in led.laggards] == [
+        (court.MID, "信访办公室", 2)]
+    # R8: still not handled after the reminder → named in the bulletin
+    assert [n["court"] for n in led.named_orders] == [court.MID]
+    only_mid = ledger.build(month, "2026-11", SH, NOW, court=court.MID)
+    assert only_mid.totals.orders == 10 and [r.name for r in only_mid.courts] == [court.MID]
+
+
+@pytest.mark.parametrize("bad, message", [("2026-13", "not YYYY-MM"), ("11/2026", "not YYYY-MM"),
+                                          ("2027-01", "has not begun")])
+def test_r9_a_bad_month_is_refused(month, bad, message):
+    with pytest.raises(ledger.LedgerError, match=message):
+        ledger.build(month, bad, SH, NOW)
+
+
+def test_r9_the_excel_ledger_has_chinese_headers_and_the_definitions(month, tmp_path):
+    led = ledger.build(month, "2026-11", SH, NOW)
+    path = tmp_path / "l.xlsx"
+    ledger_export.write(led, "xlsx", path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:3] == ["概况", "考核指标", "按类型"]
+    rates = wb["考核指标"]
+    assert [c.value for c in rates[1]] == ["指标", "数值", "目标", "口径"]
+    rows = {r[0].value: r for r in rates.iter_rows(min_row=2)}
+    assert rows["按期办结率"][1].value == "50.0%" and "3个工作日" in rows["按期办结率"][3].value
+    assert wb["部门排名"]["B1"].value == "法院"
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_r9_csv_opens_in_excel_and_json_is_complete(month, tmp_path):
+    led = ledger.build(month, "2026-11", SH, NOW)
+    ledger_export.write(led, "csv", tmp_path / "l.csv")
+    raw = (tmp_path / "l.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["【概况】"] and ["【考核指标】"] in rows
+    data = json.loads(ledger_export.to_json(led))
+    assert data["totals"]["orders"] == 11
+    assert {d["key"] for d in data["definitions"]} == {k for k, _n, _d in ledger.RATES}
