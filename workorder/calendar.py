@@ -57,6 +57,7 @@ WORKDAY = "工作日"
 # A calendar that never opens again (every day overridden closed) would make the
 # "next working day" search loop forever; ten years without a working day is a bug.
 _MAX_SEARCH_DAYS = 3660
+_MAX_CACHED_SUMS = 65536  # about 10 years of start days × the few durations in use
 
 _OVERRIDE_TABLES = ("closed", "open")
 _OVERRIDE_KEYS = ("date", "reason")
@@ -217,6 +218,7 @@ class CourtCalendar:
         self.opened: MappingProxyType[date, str] = MappingProxyType(opened)
         self.source: str | None = None  # the override file, for warnings
         self._years: dict[int, _Year] = {}
+        self._sums: dict[tuple[date, int], date] = {}  # add_working_days results
         self._lock = threading.Lock()
 
     @classmethod
@@ -342,11 +344,21 @@ class CourtCalendar:
             raise TypeError(f"n must be an int number of working days, got {n!r}")
         if n < 0:
             raise ValueError(f"n must not be negative, got {n}")
+        # Deadlines of thousands of orders start on the same few days: remember the answer
+        # (the calendar never changes once built).
+        key = (d, n)
+        found = self._sums.get(key)
+        if found is not None:
+            return found
         if n == 0:
-            return d if self.is_working_day(d) else self.next_working_day(d)
-        day = d
-        for _ in range(n):
-            day = self.next_working_day(day)
+            day = d if self.is_working_day(d) else self.next_working_day(d)
+        else:
+            day = d
+            for _ in range(n):
+                day = self.next_working_day(day)
+        if len(self._sums) >= _MAX_CACHED_SUMS:
+            self._sums.clear()
+        self._sums[key] = day
         return day
 
     # ---- instants --------------------------------------------------------------------

@@ -21,6 +21,7 @@ It also opens the callback tasks (R2, R10) for recent abandoned and unanswered c
 
 from __future__ import annotations
 
+import json
 import time as _time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -32,7 +33,15 @@ from sqlalchemy.orm import Session
 from workorder import callbacks, routing
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions
-from workorder.models import Call, CallbackTask, OrderHistory, UTCDateTime, WorkOrder
+from workorder.models import (
+    Call,
+    CallbackTask,
+    Escalation,
+    OrderHistory,
+    Reminder,
+    UTCDateTime,
+    WorkOrder,
+)
 from workorder.types import CallbackReason, CallOutcome, Role
 
 __all__ = ["SweepReport", "sweep"]
@@ -63,17 +72,59 @@ _UPDATE = (
             overdue_reason=func.coalesce(_orders.c.overdue_reason, bindparam("v_reason")),
             escalation_level=bindparam("v_level"), next_due_at=bindparam("v_next"))
 )
-_T = UTCDateTime()
-_REMIND = text(
-    "INSERT INTO reminders (order_id, round, created_at, due_by, to_name, to_mobile) "
-    "VALUES (:order_id, :round, :created_at, :due_by, :to_name, :to_mobile) "
-    "ON CONFLICT (order_id, round) DO NOTHING"
-).bindparams(bindparam("created_at", type_=_T), bindparam("due_by", type_=_T))
-_ESCALATE = text(
-    "INSERT INTO escalations (order_id, level, role, at, court, to_name, to_mobile) "
-    "VALUES (:order_id, :level, :role, :at, :court, :to_name, :to_mobile) "
-    "ON CONFLICT (order_id, level) DO NOTHING"
-).bindparams(bindparam("at", type_=_T))
+_PG_UPDATE = (
+    "UPDATE work_orders AS w SET overdue_at = COALESCE(w.overdue_at, v.overdue_at), "
+    "overdue_reason = COALESCE(w.overdue_reason, v.reason), escalation_level = v.level, "
+    "next_due_at = v.next FROM unnest(%(oid)s::int[], %(v_overdue_at)s::timestamptz[], "
+    "%(v_reason)s::varchar[], %(v_level)s::int[], %(v_next)s::timestamptz[]) "
+    "AS v(id, overdue_at, reason, level, next) WHERE w.id = v.id"
+)
+
+
+def _columns(rows: list[dict]) -> dict[str, list]:
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def _pg_insert(conn, model, rows: list[dict], conflict: list[str] | None) -> int:
+    """PostgreSQL: one INSERT … SELECT FROM unnest(arrays) per batch. Row-by-row
+    executemany and multi-row VALUES (which psycopg must parse) both cost more than the
+    inserts themselves at 10,000 rows."""
+    table = model.__table__
+    cols = list(rows[0])
+    arrays = []
+    for c in cols:
+        sql_type = table.c[c].type.compile(dialect=conn.dialect)
+        arrays.append(f"%({c})s::{sql_type}[]")
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT * FROM unnest("
+           f"{', '.join(arrays)})")
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    params = _columns(rows)
+    for c in cols:
+        if table.c[c].type.__class__.__name__ == "JSON":
+            params[c] = [json.dumps(v, ensure_ascii=False) for v in params[c]]
+    return conn.exec_driver_sql(sql, params).rowcount
+
+
+def _insert_once(conn, model, rows: list[dict], key: list[str]) -> int:
+    """Insert the rows whose key is new; how many were new (ON CONFLICT DO NOTHING)."""
+    if conn.dialect.name == "postgresql":
+        return _pg_insert(conn, model, rows, key)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    stmt = sqlite_insert(model.__table__).on_conflict_do_nothing(index_elements=key)
+    return conn.execute(stmt, rows).rowcount  # sqlite3 sums executemany's row counts
+
+
+def _write(conn, updates: list[dict], history: list[dict]) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_UPDATE, _columns(updates))
+        if history:
+            _pg_insert(conn, OrderHistory, history, None)
+        return
+    conn.execute(_UPDATE, updates)
+    if history:
+        conn.execute(insert(OrderHistory), history)
 
 
 @dataclass
@@ -91,12 +142,17 @@ class SweepReport:
 
 
 def _who(directory: routing.Directory, role: Role, court: str, dept: int | None,
-         judge: int | None) -> tuple[str, str]:
-    try:
-        t = directory.resolve(role, court, dept, judge)
-        return t.name, t.mobile
-    except routing.RoutingError:
-        return "", ""  # still recorded: the ledger names orders nobody could be found for
+         judge: int | None, memo: dict) -> tuple[str, str]:
+    key = (role, court, dept, judge)
+    found = memo.get(key)
+    if found is None:
+        try:
+            t = directory.resolve(role, court, dept, judge)
+            found = (t.name, t.mobile)
+        except routing.RoutingError:
+            found = ("", "")  # still recorded: the ledger names orders nobody could be found for
+        memo[key] = found
+    return found
 
 
 def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
@@ -107,6 +163,7 @@ def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
     if not rows:
         return 0
     updates, reminders, escalations, history = [], [], [], []
+    memo: dict = {}
     for r in rows:
         clock = Clock(r.status, r.created_at, r.dispatch_due_at, r.dispatched_at,
                       r.feedback_due_at, r.feedback_at, r.overdue_at, r.escalation_level,
@@ -121,13 +178,14 @@ def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
                 notes.append(f"overdue ({a.reason})")
             elif a.kind == "remind":
                 name, mobile = _who(directory, Role.DEPARTMENT_HEAD, r.court, r.department_id,
-                                    r.judge_id)
+                                    r.judge_id, memo)
                 reminders.append({"order_id": r.id, "round": a.level, "created_at": now,
                                   "due_by": a.due_by, "to_name": name, "to_mobile": mobile})
                 notes.append(f"reminder to {name or '?'} due by {a.due_by:%Y-%m-%d %H:%M}")
             else:
                 assert a.role is not None
-                name, mobile = _who(directory, a.role, r.court, r.department_id, r.judge_id)
+                name, mobile = _who(directory, a.role, r.court, r.department_id, r.judge_id,
+                                    memo)
                 escalations.append({"order_id": r.id, "level": a.level, "role": a.role.value,
                                     "at": a.at, "court": r.court, "to_name": name,
                                     "to_mobile": mobile})
@@ -139,13 +197,11 @@ def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
             history.append({"order_id": r.id, "at": now, "actor": "sweep", "action": "sweep",
                             "changes": {"escalation_level": [r.escalation_level, level]},
                             "reason": "; ".join(notes) + " (R8)"})
-    conn.execute(_UPDATE, updates)
+    _write(conn, updates, history)
     if reminders:
-        report.reminders += conn.execute(_REMIND, reminders).rowcount or 0
+        report.reminders += _insert_once(conn, Reminder, reminders, ["order_id", "round"])
     if escalations:
-        report.escalations += conn.execute(_ESCALATE, escalations).rowcount or 0
-    if history:
-        conn.execute(insert(OrderHistory), history)
+        report.escalations += _insert_once(conn, Escalation, escalations, ["order_id", "level"])
     report.orders += len(rows)
     report.batches += 1
     return len(rows)
