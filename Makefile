@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup run test bench lint system-deps asterisk clean
+.PHONY: setup run test bench bench-workorder lint system-deps asterisk clean
 
 setup: system-deps $(STAMP) asterisk
 	$(HOTLINE) setup
@@ -31,6 +31,10 @@ test: setup
 
 bench: setup
 	$(PY) bench/fastagi_bench.py
+	$(PY) bench/workorder_bench.py
+
+bench-workorder: setup
+	$(PY) bench/workorder_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
