@@ -27,6 +27,7 @@ from ivr.prompts import generate
 from workorder.calendar import CalendarError, CourtCalendar
 from workorder.models import Seat
 from workorder.orders import Service
+from workorder.sweep import sweep
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
         raise SettingsError(f"agi_port {settings.agi_port} on {settings.bind_host}: "
                             f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
     listener = ami.TimelineListener(writer, calendar.tz)
+    sweeper = (asyncio.create_task(sweep_periodically(settings))
+               if settings.sweep_interval_s > 0 else None)
     try:
         async with contextlib.AsyncExitStack() as stack:
             if with_ami:
@@ -110,9 +113,28 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
                     ami.connect(settings, events=True)))
             yield Services(settings, writer, app, server, listener)
     finally:
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         server.close()
         await server.wait_closed()
         writer.close()
+
+
+async def sweep_periodically(settings: Settings) -> None:
+    """Run the deadline sweep (R8, R10) every ``sweep_interval_s`` in a worker thread. The
+    database is the truth, so a missed or failed run loses nothing: the next catches up."""
+    service = build_service(settings)
+    while True:
+        try:
+            report = await asyncio.to_thread(sweep, sessions(settings), service.calendar,
+                                             service.policy, datetime.now(UTC))
+            if report.overdue or report.reminders or report.escalations or report.callbacks:
+                log.info("sweep: %s", report.as_dict())
+        except Exception:  # keep sweeping; the error is logged with its traceback
+            log.exception("sweep failed; retrying in %s s", settings.sweep_interval_s)
+        await asyncio.sleep(settings.sweep_interval_s)
 
 
 async def login_seats(settings: Settings) -> int:

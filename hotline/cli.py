@@ -253,23 +253,35 @@ def orders() -> None:
 
 @orders.command(name="list")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--status", help="Only orders in this status (e.g. dispatched).")
+@click.option("--overdue", is_flag=True, help="Only overdue orders (red light, R8).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @_guard
-def orders_list(ctx: click.Context, limit: int, as_json: bool) -> None:
-    """The newest orders first."""
+def orders_list(ctx: click.Context, limit: int, status: str | None, overdue: bool,
+                as_json: bool) -> None:
+    """The newest orders first, with their light (green / yellow / red)."""
     settings = _settings(ctx)
+    service = bootstrap.build_service(settings)
+    now = datetime.now(UTC)
+    q = select(WorkOrder).order_by(WorkOrder.id.desc()).limit(limit)
+    if status:
+        q = q.where(WorkOrder.status == status)
+    if overdue:
+        q = q.where(WorkOrder.overdue_at.is_not(None), WorkOrder.feedback_at.is_(None),
+                    WorkOrder.status != "closed")
     with bootstrap.sessions(settings)() as session:
-        rows = session.scalars(select(WorkOrder).order_by(WorkOrder.id.desc()).limit(limit))
-        items = [_order_dict(o, settings) for o in rows]
+        items = [{**_order_dict(o, settings), "light": service.light(o, now)}
+                 for o in session.scalars(q)]
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=1))
         return
     if not items:
-        click.echo("no orders yet")
+        click.echo("no orders")
     for o in items:
         click.echo(f"{o['id']:>6}  {o['number']}  {o['created_at']}  {o['caller_phone'] or '-':<14}"
-                   f"  {o['type']} {o['type_label']:<4}  {o['channel']:<7}  {o['status']}")
+                   f"  {o['type']} {o['type_label']:<4}  {o['channel']:<7}  {o['status']:<16}"
+                   f"  {o['light'] or ''}")
 
 
 @main.command()

@@ -273,8 +273,8 @@ def orders_propose(settings, service, session, number, court, as_json, **kw):
             "role": p.role.value if p.role else None, "why": p.why, "immediate": p.immediate,
             "report_to": [r.value for r in p.report_to],
             "target": {"name": target.name, "mobile": target.mobile} if target else None}
-    who = (f" → {p.role.label_zh} {target.name if target else '(not in the directory)'}"
-           if p.role else "")
+    unknown = "(who: give the case number, or --judge / --department when forwarding)"
+    who = f" → {p.role.label_zh} {target.name if target else unknown}" if p.role else ""
     _emit(data, as_json, f"{'forward' if p.forward else 'close on the call'}{who}  "
                          f"[{', '.join(p.rules)}]\n{p.why}")
 

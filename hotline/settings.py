@@ -62,6 +62,7 @@ class Settings:
     repeat_window_days: int = 30  # an earlier call within this many days is "the same caller"
     callback_days: int = 1  # R10: callbacks due within this many working days
     callback_attempts: int = 3  # unanswered attempts before a callback task fails
+    sweep_interval_s: int = 60  # `hotline serve` runs the deadline sweep this often; 0 = off
 
     # ---- derived -----------------------------------------------------------------
     @property

@@ -197,3 +197,30 @@ def test_r2_r10_abandoned_and_unanswered_calls_get_one_callback_each(sessions, s
     with sessions() as s:
         tasks = sorted((t.phone, t.reason) for t in s.scalars(select(CallbackTask)))
     assert tasks == [("13800000001", "abandoned"), ("13800000002", "unanswered")]
+
+
+def test_r8_the_running_hotline_sweeps_by_itself(settings):
+    """`hotline serve` runs the sweep periodically: an order already overdue gets its
+    reminder without anyone typing `hotline sweep`."""
+    import asyncio
+
+    from hotline import bootstrap
+
+    settings = settings.with_(sweep_interval_s=1)
+    bootstrap.setup(settings, demo=False, prompts=False)
+    sessions = bootstrap.sessions(settings)
+    svc = court.service()
+    with sessions.begin() as s:
+        court.build(s)
+    forwarded(sessions, svc, at=datetime(2026, 1, 5, 10, 0, tzinfo=SH))  # long overdue
+
+    async def serve_briefly():
+        async with bootstrap.services(settings, with_ami=False):
+            for _ in range(50):
+                await asyncio.sleep(0.1)
+                if count(sessions, Reminder):
+                    return
+
+    asyncio.run(serve_briefly())
+    assert count(sessions, Reminder) == 1
+    bootstrap._engine.cache_clear()
