@@ -468,5 +468,8 @@ def ledger(settings, service, session, month, court, fmt, output):
             raise Fail("xlsx cannot go to stdout; give --output FILE")
         sys.stdout.write(ledger_export.render_text(data, fmt))
         return
-    ledger_export.write(data, fmt, output)
+    try:
+        ledger_export.write(data, fmt, output)
+    except OSError as exc:
+        raise Fail(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"ledger {month} ({court or 'all courts'}): {data.totals.orders} orders → {output}")

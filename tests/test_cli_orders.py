@@ -99,6 +99,10 @@ def test_the_sweep_and_reminders_from_the_command_line(hotline):
      "no court code after the year"),
     (("ledger", "--month", "2026-13"), "not YYYY-MM"),
     (("callbacks", "done", "999", "--outcome", "reached"), "no callback task 999"),
+    (("ledger", "--month", "2026-11", "--format", "csv", "-o", "/nonexistent/dir/l.csv"),
+     "cannot write /nonexistent/dir/l.csv"),
+    (("orders", "new", "--channel", "hall", "--type", "1", "--by", "x" * 41),
+     "1 to 40 characters"),
 ])
 def test_bad_input_gets_one_clear_line(hotline, args, message):
     out = hotline(*args, ok=False)

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 from support import court
 
 from hotline import ledger_export
 from hotline.db import make_engine
 from workorder import callbacks, ledger
-from workorder.models import Call
+from workorder.models import Call, Reminder
 from workorder.registration import Arrival, register_call
 from workorder.sweep import sweep
 
@@ -60,8 +61,12 @@ def month(db_url):
             c = s.get(Call, reg.call_id)
             c.queue, c.outcome, c.hold_time_s = "hotline-1", outcome, hold
             c.answered_at = MON if outcome == "answered" else None
-    # the never-answered one is overdue, reminded and escalated by the sweep
+    # the never-answered one is overdue and escalated by the sweep; the operator sends
+    # the reminder the sweep opened (R8: only a sent reminder counts as reminded)
     sweep(sessions, svc.calendar, svc.policy, datetime(2026, 11, 20, 9, tzinfo=SH))
+    with sessions.begin() as s:
+        for r in s.scalars(select(Reminder)):
+            r.sent_at, r.sent_by = datetime(2026, 11, 20, 10, tzinfo=SH), "seat1001"
     with sessions() as s:
         yield s
     engine.dispose()
@@ -130,3 +135,32 @@ def test_r9_csv_opens_in_excel_and_json_is_complete(month, tmp_path):
     data = json.loads(ledger_export.to_json(led))
     assert data["totals"]["orders"] == 11
     assert {d["key"] for d in data["definitions"]} == {k for k, _n, _d in ledger.RATES}
+
+
+def test_r9_acceptance_counts_the_2_hour_window_and_a_zero_rate_is_a_laggard(db_url):
+    """Closed a week later is not accepted in time; an order held for dispatch and still
+    inside its 2 hours is not counted yet; a department at 0% is a laggard even before the
+    sweep marks anything overdue."""
+    engine = make_engine(db_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    svc = court.service()
+    with sessions.begin() as s:
+        court.build(s)
+        late = svc.open_order(s, court.MID, channel="hall", order_type=2, by="seat1001", at=MON)
+        svc.close(s, late, version=None, by="seat1001", at=MON + timedelta(days=7),
+                  resolution="已答复")
+        held = svc.open_order(s, court.MID, channel="hall", order_type=4, by="seat1001",
+                              at=NOW - timedelta(minutes=30))
+        svc.forward(s, held, version=None, by="seat1001", at=NOW - timedelta(minutes=20),
+                    dispatch=False)
+        silent = svc.open_order(s, court.MID, channel="hall", order_type=5, by="seat1001",
+                                at=MON, caller_phone="13800000077")
+        svc.forward(s, silent, version=None, by="seat1001", at=MON, judge="法官m")
+    with sessions() as s:
+        led = ledger.build(s, "2026-11", SH, NOW + timedelta(days=1))
+        now_led = ledger.build(s, "2026-12", SH, NOW)
+    assert (led.totals.decided, led.totals.accepted_in_time) == (2, 1)
+    assert now_led.totals.decided == 0  # held 20 minutes ago: neither on time nor late yet
+    assert [(r.name, r.rates["timely_completion"]) for r in led.laggards] == [
+        ("民事审判第一庭", 0.0)]
+    engine.dispose()

@@ -50,3 +50,27 @@ def test_upgrade_from_the_previous_revision_keeps_every_row(db_url):
         assert c.execute(text("SELECT count(*) FROM work_orders")).scalar() == 1
     migrate(db_url)
     engine.dispose()
+
+
+def test_upgrade_refuses_two_judges_of_one_name_before_changing_anything(db_url):
+    """Judges become unique by court and name; duplicates stop the upgrade with one clear
+    message before any DDL, so SQLite is not left half-migrated."""
+    import pytest
+    from sqlalchemy import text
+
+    command.downgrade(alembic_config(db_url), "0001")
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO departments (id, court, name, head_name, head_mobile) VALUES "
+                       "(1, '示范市中级人民法院', '民一庭', '', ''), "
+                       "(2, '示范市中级人民法院', '民二庭', '', '')"))
+        c.execute(text("INSERT INTO judges (name, department_id, mobile) VALUES "
+                       "('王静', 1, ''), ('王静', 2, '')"))
+    with pytest.raises(RuntimeError, match="示范市中级人民法院 王静 ×2. Rename them"):
+        migrate(db_url)
+    assert "courts" not in set(inspect(engine).get_table_names())
+    with engine.begin() as c:
+        c.execute(text("UPDATE judges SET name = '王静(民二庭)' WHERE department_id = 2"))
+    migrate(db_url)
+    assert "courts" in set(inspect(engine).get_table_names())
+    engine.dispose()

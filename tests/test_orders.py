@@ -166,13 +166,46 @@ def test_r8_a_repeat_call_about_a_forwarded_order_makes_it_overdue(session, svc,
     svc.forward(session, o, version=o.version, by="seat1001", at=MON)
     session.commit()
     later = MON + timedelta(days=1)
-    again = new(session, svc, 6, at=later, caller_phone="13900009999",
-                case_number=court.CASE)  # another phone, same case: the same matter
+    other_party = new(session, svc, 1, at=later, caller_phone="13900009999",
+                      case_number=court.CASE)  # the other party to the case: another matter
+    session.refresh(o)
+    assert o.overdue_at is None and other_party.repeat_of_id is None
+    assert svc.caller_history(session, other_party).open_forwarded == o.number  # suggested
+    again = new(session, svc, 6, at=later, case_number=court.CASE)  # same caller, same case
     session.refresh(o)
     assert (o.overdue_at, o.overdue_reason, o.next_due_at) == (later, "repeat_call", later)
     assert again.repeat_of_id == o.id
     assert "overdue" in actions(session, o)
     assert svc.light(o, later) == "red"
+
+
+def test_r4_7_r4_8_flags_on_the_order_count_and_are_never_cleared_by_a_close(
+        session, svc, ids):
+    o = new(session, svc, 2, case_number=court.CASE)
+    svc.edit(session, o, version=o.version, by="seat1001", at=MON, abusive=True)
+    session.commit()
+    p = svc.proposal(session, o, Answers())
+    assert "R4.7" in p.also  # from the stored flag, without answering again
+    svc.close(session, o, version=o.version, by="seat1001", at=MON, resolution="已答复",
+              answers=Answers())
+    session.commit()
+    assert o.abusive is True
+    reported = [h for h in svc.history(session, o) if h.action == "reported"]
+    assert reported and reported[0].changes["to"][1] == ["分管副院长 副院长m 13900001001"]
+    urgent = new(session, svc, 4)
+    svc.edit(session, urgent, version=urgent.version, by="seat1001", at=MON, urgent=True)
+    svc.forward(session, urgent, version=None, by="seat1001", at=MON)  # no --urgent again
+    session.commit()
+    assert urgent.dispatch_due_at == MON  # green channel: at once
+    assert "reported" in actions(session, urgent)
+
+
+def test_who_acts_must_be_named_and_short_enough_for_every_database(session, svc, ids):
+    o = new(session, svc, 2)
+    with pytest.raises(OrderError, match="1 to 40 characters"):
+        svc.edit(session, o, version=o.version, by="x" * 41, at=MON, content="新")
+    session.rollback()
+    assert session.get(WorkOrder, o.id).content == ""
 
 
 def test_r8_the_same_phone_about_something_else_is_only_suggested(session, svc, ids):
@@ -285,3 +318,45 @@ def test_the_history_is_append_only_in_the_database(db_url, session, svc, ids):
         session.rollback()
     assert session.scalar(select(func.count()).select_from(OrderHistory)) == count
     assert svc.history(session, o)[0].actor == "seat1001"
+
+
+def test_r10_an_order_whose_callback_fails_is_closed_not_left_without_a_clock(
+        session, svc, ids):
+    o = new(session, svc, 4)
+    svc.forward(session, o, version=o.version, by="seat1001", at=MON)
+    svc.feedback(session, o, by="信访长m", at=MON, text="已处理")
+    task = session.scalar(select(CallbackTask).where(CallbackTask.order_id == o.id))
+    for n in range(3):
+        callbacks.record(session, svc.calendar, svc.policy, task.id, by="seat1002",
+                         at=MON + timedelta(hours=n), outcome="no_answer")
+    session.commit()
+    assert (task.status, o.status) == ("failed", "closed")
+    assert svc.history(session, o)[-1].reason == "callback failed: no_answer (R10)"
+
+
+def test_r10_feedback_on_an_order_without_any_number_closes_it(session, svc, ids):
+    o = new(session, svc, 4, caller_phone=None)
+    svc.forward(session, o, version=o.version, by="seat1001", at=MON)
+    svc.feedback(session, o, by="信访长m", at=MON, text="已处理")
+    session.commit()
+    assert o.status == "closed"
+    assert svc.history(session, o)[-1].reason == "no number to call back (R10)"
+
+
+def test_r10_two_seats_cannot_both_record_one_callback(db_url, session, svc, ids):
+    o = new(session, svc, 2)
+    task = callbacks.create(session, svc.calendar, svc.policy, o,
+                            callbacks.CallbackReason.ABANDONED, MON)
+    session.commit()
+    other = sessionmaker(make_engine(db_url), expire_on_commit=False)()
+    other.get(CallbackTask, task.id)  # seat B has the task open too
+    callbacks.record(session, svc.calendar, svc.policy, task.id, by="seatA", at=MON,
+                     outcome="reached")
+    session.commit()
+    with pytest.raises(callbacks.CallbackError, match="already done"):
+        callbacks.record(other, svc.calendar, svc.policy, task.id, by="seatB", at=MON,
+                         outcome="reached")
+    other.rollback()
+    other.close()
+    session.refresh(o)
+    assert o.status == "in_progress"  # the caller was reached: the operator handles it

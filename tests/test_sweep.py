@@ -118,7 +118,8 @@ def test_r8_a_repeat_call_gets_its_reminder_at_the_next_sweep(sessions, svc, dir
         first.case_number = court.CASE
     with sessions.begin() as s:
         svc.open_order(s, court.MID, channel="hall", order_type=6, by="seat1002",
-                       at=MON + timedelta(hours=3), case_number=court.CASE)
+                       at=MON + timedelta(hours=3), case_number=court.CASE,
+                       caller_phone="13812340000")  # the same caller, the same case
     report = sweep(sessions, svc.calendar, svc.policy, MON + timedelta(hours=4))
     assert (report.orders, report.overdue, report.reminders, report.escalations) == (1, 0, 1, 0)
     with sessions() as s:

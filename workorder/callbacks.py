@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workorder.calendar import CourtCalendar
@@ -45,6 +45,14 @@ def create(session: Session, cal: CourtCalendar, policy: Policy, order: WorkOrde
         return existing
     number = order.callback_phone or order.caller_phone
     if number is None:
+        if reason == CallbackReason.FEEDBACK and order.status == OrderStatus.FED_BACK:
+            # Nobody to call: the loop closes on the feedback (kept in the history).
+            order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
+            order.resolution = order.resolution or order.feedback_text
+            session.add(OrderHistory(order_id=order.id, at=at, actor="system", action="closed",
+                                     changes={"status": [OrderStatus.FED_BACK.value,
+                                                         OrderStatus.CLOSED.value]},
+                                     reason="no number to call back (R10)"))
         return None
     task = CallbackTask(
         order_id=order.id, reason=reason.value, phone=number, created_at=at,
@@ -66,7 +74,14 @@ def record(session: Session, cal: CourtCalendar, policy: Policy, task_id: int, *
     task = session.get(CallbackTask, task_id)
     if task is None:
         raise CallbackError(f"no callback task {task_id}; see `hotline callbacks list`")
-    if task.status != "pending":
+    # Take the task (a row lock on PostgreSQL, the write lock on SQLite) before reading its
+    # status, so two seats recording the same callback cannot both succeed.
+    taken = session.execute(update(CallbackTask).where(CallbackTask.id == task_id,
+                                                       CallbackTask.status == "pending")
+                            .values(status="pending")
+                            .execution_options(synchronize_session=False)).rowcount
+    session.refresh(task)
+    if not taken or task.status != "pending":
         raise CallbackError(f"callback {task_id} is already {task.status}")
     if outcome not in OUTCOMES:
         raise CallbackError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
@@ -96,16 +111,43 @@ def record(session: Session, cal: CourtCalendar, policy: Policy, task_id: int, *
                              changes={"outcome": [None, outcome],
                                       "satisfaction": [None, task.satisfaction]},
                              reason=note.strip()))
-    if (order is not None and task.status == "done" and task.reason == CallbackReason.FEEDBACK
-            and order.status == OrderStatus.FED_BACK):
-        order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
-        order.resolution = order.resolution or order.feedback_text
-        session.add(OrderHistory(order_id=order.id, at=at, actor=by, action="closed",
-                                 changes={"status": [OrderStatus.FED_BACK.value,
-                                                     OrderStatus.CLOSED.value]},
-                                 reason="callback done (R10)"))
+    if order is not None and task.status != "pending":
+        _settle(session, order, task, by, at)
     session.flush()
     return task
+
+
+def _settle(session: Session, order: WorkOrder, task: CallbackTask, by: str,
+            at: datetime) -> None:
+    """No order is left without a clock and without a way out: the callback after feedback
+    closes it whatever its outcome (the outcome is in the ledger); a callback after an
+    abandoned call that reached nobody closes it too; a caller reached is now being handled
+    by the operator who called."""
+    before = order.status
+    if task.reason == CallbackReason.FEEDBACK and order.status == OrderStatus.FED_BACK:
+        why = "callback done (R10)" if task.outcome == "reached" else (
+            f"callback {task.status}: {task.outcome} (R10)")
+        order.resolution = order.resolution or order.feedback_text
+    elif task.reason != CallbackReason.FEEDBACK and order.status in _WAITING:
+        if task.outcome == "reached":
+            order.status, order.updated_at = OrderStatus.IN_PROGRESS.value, at
+            session.add(OrderHistory(order_id=order.id, at=at, actor=by, action="called_back",
+                                     changes={"status": [before, order.status]},
+                                     reason="caller reached; the operator registers the matter"))
+            return
+        why = f"called back, {task.outcome} after {task.attempts} attempt(s) (R2, R10)"
+        order.resolution = order.resolution or f"回拨未果（{task.outcome}）"
+    else:
+        return
+    order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
+    order.next_due_at = None
+    session.add(OrderHistory(order_id=order.id, at=at, actor=by, action="closed",
+                             changes={"status": [before, OrderStatus.CLOSED.value]},
+                             reason=why))
+
+
+# Orders of abandoned/unanswered calls that wait for the callback.
+_WAITING = {OrderStatus.REGISTERED, OrderStatus.CALLBACK_PENDING}
 
 
 def open_tasks(session: Session, court: str | None = None, include_done: bool = False,

@@ -30,7 +30,8 @@ class LedgerError(ValueError):
 # (key, Chinese name, definition) — printed beside the figures in every format.
 RATES = (
     ("timely_acceptance", "及时受理率",
-     "按时受理的工单 ÷ 已作处理决定的工单。按时受理：当场办结，或在登记后2个工作小时内转办（R5）"),
+     "按时受理的工单 ÷ 已作处理决定的工单。按时受理：登记后2个工作小时内办结或转办（R5）；"
+     "尚在2小时内待转办的工单不计入"),
     ("judge_contact", "法官联系率",
      "已联系上法官的“联系法官”工单 ÷ 已作处理决定的“联系法官”工单。联系上：当场告知联系方式办结，或转承办法官后已反馈（R4.2）"),
     ("timely_completion", "按期办结率",
@@ -134,9 +135,15 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
     where = [o.created_at >= start, o.created_at < end]
     if court:
         where.append(o.court == court)
-    closed_on_call = and_(o.status == OrderStatus.CLOSED.value, o.dispatched_at.is_(None),
-                          o.decided_at.is_(None))
-    forwarded = o.decided_at.is_not(None)
+    closed_on_call = and_(o.status == OrderStatus.CLOSED.value, o.assignee_role.is_(None))
+    # Forwarded and counted: dispatched, or its 2-hour window is over (an order still
+    # inside it is neither on time nor late yet).
+    forwarded = and_(o.assignee_role.is_not(None),
+                     o.dispatched_at.is_not(None) | (o.dispatch_due_at <= now))
+    # Closed within the same 2 working hours as a dispatch; rows from before this rule was
+    # recorded have no deadline and count as closed on the call.
+    on_call_in_time = and_(closed_on_call, o.dispatch_due_at.is_(None)
+                           | (o.closed_at <= o.dispatch_due_at))
     completion_due = and_(o.dispatched_at.is_not(None),
                           (o.feedback_at.is_not(None)) | (o.feedback_due_at <= now))
     in_time = and_(o.feedback_at.is_not(None), o.feedback_at <= o.feedback_due_at)
@@ -147,6 +154,7 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
     q = (select(o.court, o.department_id, o.order_type, o.channel,
                 func.count().label("orders"),
                 n(closed_on_call).label("on_call"),
+                n(on_call_in_time).label("on_call_in_time"),
                 n(forwarded).label("forwarded"),
                 n(and_(o.dispatched_at.is_not(None),
                        o.dispatched_at <= o.dispatch_due_at)).label("dispatched_in_time"),
@@ -169,7 +177,7 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
                    fed_back_in_time=r.fed_back_in_time or 0, closed=r.closed or 0,
                    overdue=r.overdue or 0, escalated=r.escalated or 0)
         c.decided = c.on_call + c.forwarded
-        c.accepted_in_time = c.on_call + (r.dispatched_in_time or 0)
+        c.accepted_in_time = (r.on_call_in_time or 0) + (r.dispatched_in_time or 0)
         if r.order_type == OrderType.CONTACT_JUDGE:
             c.contact_decided = c.decided
             c.contact_made = c.on_call + (r.contact_fwd_made or 0)
@@ -183,7 +191,8 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
         select(o.status, func.count()).where(*where).group_by(o.status))}
     # R8: reminded orders, and those still not fed back after the reminder (named).
     reminded = (select(o.court, o.department_id, func.count(func.distinct(o.id)))
-                .join(Reminder, Reminder.order_id == o.id).where(*where)
+                .join(Reminder, Reminder.order_id == o.id)
+                .where(*where, Reminder.sent_at.is_not(None))
                 .group_by(o.court, o.department_id))
     for court_name, dept_id, k in session.execute(reminded):
         totals.reminded += k
@@ -192,14 +201,16 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
             dept_counts[(court_name, dept_id)].reminded += k
     named = [
         {"number": r.number, "court": r.court, "department": r.department or "",
-         "assignee": r.assignee_name or "", "dispatched_at": r.dispatched_at.isoformat()
-         if r.dispatched_at else None, "reminded_at": r.created_at.isoformat()}
+         "assignee": r.assignee_name or "",
+         "dispatched_at": r.dispatched_at.astimezone(tz).isoformat(timespec="minutes")
+         if r.dispatched_at else None,
+         "reminded_at": r.sent_at.astimezone(tz).isoformat(timespec="minutes")}
         for r in session.execute(
             select(o.number, o.court, Department.name.label("department"), o.assignee_name,
-                   o.dispatched_at, Reminder.created_at)
+                   o.dispatched_at, Reminder.sent_at)
             .join(Reminder, Reminder.order_id == o.id)
             .outerjoin(Department, Department.id == o.department_id)
-            .where(*where, o.feedback_at.is_(None),
+            .where(*where, o.feedback_at.is_(None), Reminder.sent_at.is_not(None),
                    o.status.in_([OrderStatus.TO_DISPATCH.value, OrderStatus.DISPATCHED.value]))
             .order_by(o.court, o.number).limit(500))]
     calls = _call_figures(session, where, target_s)
@@ -217,8 +228,8 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
     courts = [Row(c, c, k, k.rates()) for c, k in court_counts.items()]
     for rows in (departments, courts):
         rows.sort(key=_rank_key)
-    laggards = [r for r in departments
-                if r.counts.overdue or (r.rates["timely_completion"] or TARGET) < TARGET]
+    laggards = [r for r in departments if r.counts.overdue or (
+        r.rates["timely_completion"] is not None and r.rates["timely_completion"] < TARGET)]
     laggards.sort(key=lambda r: (r.rates["timely_completion"] if r.rates["timely_completion"]
                                  is not None else 1.0, -r.counts.overdue))
     return Ledger(month, court, now, by_type, by_channel, by_status, totals, rates, calls,

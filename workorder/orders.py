@@ -8,7 +8,7 @@ made on (optimistic lock): two people never overwrite each other silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -46,6 +46,17 @@ _ON_LINE = {OrderStatus.REGISTERED, OrderStatus.IN_PROGRESS, OrderStatus.CALLBAC
 _FORWARDED = {OrderStatus.TO_DISPATCH, OrderStatus.DISPATCHED}
 _EDITABLE = ("caller_name", "caller_phone", "callback_phone", "order_type", "content",
              "case_number", "abusive", "urgent", "touches_rights")
+
+
+ACTOR_MAX = 40  # order_history.actor, registered_by, feedback_by
+
+
+def check_actor(actor: str) -> str:
+    """Who acts: a seat, a login or a judge's name; too long is refused, not truncated."""
+    if not actor or not actor.strip() or len(actor) > ACTOR_MAX:
+        raise OrderError(f"who acts (--by) must be 1 to {ACTOR_MAX} characters, "
+                         f"got {actor[:50]!r}")
+    return actor
 
 
 def _text(value: object) -> object:
@@ -120,6 +131,7 @@ class Service:
     # ---- history and locking -------------------------------------------------------------
     def _log(self, session: Session, order: WorkOrder, at: datetime, actor: str, action: str,
              changes: dict | None = None, reason: str = "") -> None:
+        check_actor(actor)
         session.add(OrderHistory(order_id=order.id, at=at, actor=actor or "?", action=action,
                                  changes={k: [_text(a), _text(b)] for k, (a, b)
                                           in (changes or {}).items()},
@@ -237,6 +249,7 @@ class Service:
                    caller_name: str = "", content: str = "",
                    case_number: str | None = None) -> WorkOrder:
         """An order from another channel (hall, kiosk, web, WeChat), registered by hand."""
+        check_actor(by)
         try:
             ch = Channel(channel)
         except ValueError:
@@ -260,6 +273,7 @@ class Service:
     def edit(self, session: Session, order: WorkOrder, *, version: int | None, by: str,
              at: datetime, reason: str = "", **fields: object) -> dict:
         """Change what the operator may change; returns {field: (old, new)}."""
+        check_actor(by)
         self._check_version(session, order, version)
         values = self._validated(session, order, fields)
         earlier = values.pop("repeat_of", None)
@@ -283,11 +297,17 @@ class Service:
 
     def _recognise_repeat(self, session: Session, order: WorkOrder, by: str, at: datetime,
                           by_case_only: bool) -> None:
-        """The same case number about a forwarded order not yet fed back is the same
-        matter: that order becomes overdue (R8). A mere same phone is only suggested (a
-        caller may phone about something else); the operator confirms with repeat_of."""
+        """The same caller with the same case number about a forwarded order not yet fed
+        back is the same matter: that order becomes overdue (R8). Anything less (the same
+        phone only, or another party to the case) is only suggested; the operator
+        confirms with repeat_of."""
         for o in self.earlier_matters(session, order):
-            same_case = order.case_number and o.case_number == order.case_number
+            # The other party to the same case may phone too: the same case number counts
+            # as the same matter only from the same caller (phone or name).
+            same_caller = bool((order.caller_phone and o.caller_phone == order.caller_phone)
+                               or (order.caller_name and o.caller_name == order.caller_name))
+            same_case = bool(order.case_number and o.case_number == order.case_number
+                             and same_caller)
             if self._awaits_feedback(o) and (same_case or not by_case_only):
                 self.mark_repeat(session, order, o, by, at)
                 return
@@ -313,10 +333,32 @@ class Service:
         elif self._awaits_feedback(earlier):
             self._log(session, earlier, at, by, "repeat_call", {},
                       f"caller phoned again ({order.number})")
-        session.flush()
+        self._flush(session, earlier)
 
     def proposal(self, session: Session, order: WorkOrder, answers: Answers) -> Proposal:
+        """R4 for this order: the operator's answers plus the flags already on the order."""
+        answers = replace(answers, abusive=answers.abusive or order.abusive,
+                          urgent=answers.urgent or order.urgent)
         return propose(OrderType(order.order_type), answers, self.caller_history(session, order))
+
+    def _report(self, session: Session, order: WorkOrder, p: Proposal, by: str, at: datetime,
+                department_id: int | None, judge_id: int | None,
+                directory: routing.Directory | None = None) -> None:
+        """R4.7/R4.8: who the matter is reported to, resolved and kept in the history (the
+        SMS port sends it)."""
+        if not p.report_to:
+            return
+        directory = directory or routing.load(session)
+        reports = []
+        for report_role in p.report_to:
+            try:
+                t = directory.resolve(report_role, order.court, department_id, judge_id)
+                reports.append(f"{t.role.label_zh} {t.name} {t.mobile}")
+            except routing.RoutingError as exc:
+                reports.append(f"{report_role.value}: {exc}")
+        self._log(session, order, at, by, "reported", {"to": (None, reports)},
+                  f"{'/'.join(r for r in p.also if r in ('R4.7', 'R4.8')) or p.rule} "
+                  "report to leadership")
 
     def _case_links(self, session: Session, order: WorkOrder) -> tuple[int | None, int | None]:
         if not order.case_number:
@@ -351,16 +393,22 @@ class Service:
               at: datetime, resolution: str, answers: Answers | None = None,
               reason: str = "") -> None:
         """Close the order: on the call (R4.1/R4.2), or after feedback and callback."""
+        check_actor(by)
         self._check_version(session, order, version)
         if order.status == OrderStatus.CLOSED:
             raise OrderError(f"order {order.number} is already closed")
         if not resolution.strip():
             raise OrderError("say how the matter was resolved (--resolution)")
         note = ""
+        p = None
         if order.status in _ON_LINE:
             p = self.proposal(session, order, answers or Answers())
             note = self._override(p, False, None, reason)
             order.rule = order.rule or p.rule
+            # Accepted in time (R9) = closed within the same 2 working hours as a dispatch.
+            order.decided_at = at
+            order.dispatch_due_at = order.dispatch_due_at or self.calendar.add_working_hours(
+                order.created_at, self.policy.dispatch_hours)
         elif order.status in _FORWARDED and not reason.strip():
             raise OrderError(f"order {order.number} is forwarded and has no feedback yet; "
                              "closing it now needs a reason (--reason), e.g. the caller "
@@ -368,17 +416,23 @@ class Service:
         before = order.status
         order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
         order.resolution, order.next_due_at = resolution.strip(), None
-        if answers is not None:
-            order.abusive, order.urgent = answers.abusive, answers.urgent
+        if answers is not None:  # flags are only ever added, never cleared by a close
+            order.abusive = order.abusive or answers.abusive
+            order.urgent = order.urgent or answers.urgent
         self._flush(session, order)
         self._log(session, order, at, by, "closed", {"status": (before, order.status)},
                   note or reason)
+        if p is not None:
+            judge_id, dept_id = self._case_links(session, order)
+            self._report(session, order, p, by, at, dept_id or order.department_id,
+                         judge_id or order.judge_id)
 
     def forward(self, session: Session, order: WorkOrder, *, version: int | None, by: str,
                 at: datetime, answers: Answers | None = None, role: Role | str | None = None,
                 department: str | None = None, judge: str | None = None, reason: str = "",
                 dispatch: bool = True) -> routing.Target:
         """Decide to forward (R4) and, unless ``dispatch`` is False, dispatch at once (R5)."""
+        check_actor(by)
         self._check_version(session, order, version)
         if order.status not in _ON_LINE:
             raise OrderError(f"order {order.number} is {order.status}; only an order still "
@@ -405,13 +459,6 @@ class Service:
             target = directory.resolve(chosen, order.court, dept_id, judge_id)
         except routing.RoutingError as exc:
             raise OrderError(str(exc)) from None
-        reports = []
-        for report_role in p.report_to:
-            try:
-                t = directory.resolve(report_role, order.court, target.department_id, judge_id)
-                reports.append(f"{t.role.label_zh} {t.name} {t.mobile}")
-            except routing.RoutingError as exc:
-                reports.append(f"{report_role.value}: {exc}")
         before = order.status
         order.rule = p.rule
         order.abusive = order.abusive or answers.abusive
@@ -431,15 +478,14 @@ class Service:
             "status": (before, order.status),
             "assignee": (None, f"{target.role.label_zh} {target.name}"),
             "rules": (None, ",".join(p.rules))}, note or p.why)
-        if reports:
-            self._log(session, order, at, by, "reported", {"to": (None, reports)},
-                      "R4.7/R4.8 report to leadership")
+        self._report(session, order, p, by, at, target.department_id, judge_id, directory)
         if dispatch:
             self.dispatch(session, order, by=by, at=at)
         return target
 
     def dispatch(self, session: Session, order: WorkOrder, *, by: str, at: datetime) -> None:
         """The electronic work order reaches the assignee (R5); the feedback clock starts."""
+        check_actor(by)
         if order.status != OrderStatus.TO_DISPATCH:
             raise OrderError(f"order {order.number} is {order.status}, not waiting for dispatch")
         order.dispatched_at = at
@@ -460,6 +506,7 @@ class Service:
     def feedback(self, session: Session, order: WorkOrder, *, by: str, at: datetime,
                  text: str) -> None:
         """The handler's result (R7): stops the clock and schedules the callback (R10)."""
+        check_actor(by)
         if order.status != OrderStatus.DISPATCHED:
             raise OrderError(f"order {order.number} is {order.status}; feedback is for a "
                              "dispatched order")

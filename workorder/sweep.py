@@ -62,6 +62,10 @@ _DUE = (
     .where(WorkOrder.next_due_at <= bindparam("now"))
     .order_by(WorkOrder.next_due_at, WorkOrder.id)
     .limit(bindparam("limit"))
+    # PostgreSQL: feedback committed between this read and the batch's write would be
+    # overwritten by a decision made on stale data; the row lock makes it wait (SQLite's
+    # database-wide write lock, taken by the claim, already does). Ignored by SQLite.
+    .with_for_update()
 )
 # Not a version bump: these are the sweep's own fields (see WorkOrder). COALESCE keeps the
 # first overdue mark and its reason (a repeat call may have set them before the deadline).

@@ -15,6 +15,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Judges become unique by court and name (the directory files key them so). Check
+    # before any DDL: SQLite cannot roll DDL back, so failing half-way would strand it.
+    dupes = op.get_bind().execute(sa.text(
+        "SELECT d.court, j.name, count(*) FROM judges j JOIN departments d "
+        "ON d.id = j.department_id GROUP BY d.court, j.name HAVING count(*) > 1")).all()
+    if dupes:
+        listed = "; ".join(f"{c} {n} ×{k}" for c, n, k in dupes[:10])
+        raise RuntimeError(f"judges with the same name in one court: {listed}. Rename them "
+                           "(e.g. 王静(民一庭)) and run the upgrade again; nothing was changed")
     op.create_table('courts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
