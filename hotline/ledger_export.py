@@ -31,8 +31,15 @@ _CHANNELS = {"hotline": "12368热线", "hall": "诉讼服务大厅", "kiosk": "�
              "wechat": "微信"}
 
 
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v * 100:.1f}%"
+class Pct(float):
+    """A rate: a number in the spreadsheet (formatted 0.0%), text like 91.8% in CSV."""
+
+    def __str__(self) -> str:
+        return f"{self * 100:.1f}%"
+
+
+def _pct(v: float | None) -> Pct | str:
+    return "—" if v is None else Pct(v)
 
 
 def _row(r: Row) -> list:
@@ -113,7 +120,10 @@ def _workbook(led: Ledger) -> Workbook:
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(row)
+            ws.append([float(v) if isinstance(v, Pct) else v for v in row])
+            for cell, v in zip(ws[ws.max_row], row, strict=False):
+                if isinstance(v, Pct):
+                    cell.number_format = "0.0%"
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
             width = max([len(str(header)) * 2 + 2]

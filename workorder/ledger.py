@@ -232,7 +232,7 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
         r.rates["timely_completion"] is not None and r.rates["timely_completion"] < TARGET)]
     laggards.sort(key=lambda r: (r.rates["timely_completion"] if r.rates["timely_completion"]
                                  is not None else 1.0, -r.counts.overdue))
-    return Ledger(month, court, now, by_type, by_channel, by_status, totals, rates, calls,
+    return Ledger(month, court, now.astimezone(tz), by_type, by_channel, by_status, totals, rates, calls,
                   satisfaction, departments, courts, laggards, named)
 
 
