@@ -18,7 +18,7 @@ from support import court
 from hotline import ledger_export
 from hotline.db import make_engine
 from workorder import callbacks, ledger
-from workorder.models import Call, Reminder
+from workorder.models import Call, Case, Reminder
 from workorder.registration import Arrival, register_call
 from workorder.sweep import sweep
 
@@ -165,4 +165,26 @@ def test_r9_acceptance_counts_the_2_hour_window_and_a_zero_rate_is_a_laggard(db_
     assert now_led.totals.decided == 0  # held 20 minutes ago: neither on time nor late yet
     assert [(r.name, r.rates["timely_completion"]) for r in led.laggards] == [
         ("民事审判第一庭", 0.0)]
+    engine.dispose()
+
+
+def test_r9_hot_causes_and_where_orders_pile_up(db_url):
+    engine = make_engine(db_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    svc = court.service()
+    with sessions.begin() as s:
+        court.build(s)
+        s.get(Case, 1).cause = "民间借贷纠纷"
+        for i in range(3):
+            o = svc.open_order(s, court.MID, channel="hall", order_type=5, by="seat1001",
+                               at=MON + timedelta(minutes=i), case_number=court.CASE,
+                               caller_phone=f"1380000010{i}")
+            svc.forward(s, o, version=None, by="seat1001", at=MON)
+    with sessions() as s:
+        led = ledger.build(s, "2026-11", SH, NOW)
+    assert led.hot_causes == [("民间借贷纠纷", 3)]
+    assert led.hot_spots == [{"type": "投诉举报", "court": court.MID,
+                              "department": "民事审判第一庭", "orders": 3}]
+    wb_rows = {t: rows for t, _h, rows in ledger_export.sections(led)}
+    assert wb_rows["热点案由"] == [["民间借贷纠纷", 3]]
     engine.dispose()

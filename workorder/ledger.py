@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from workorder.models import Call, CallbackTask, Department, Reminder, WorkOrder
+from workorder.models import Call, CallbackTask, Case, Department, Reminder, WorkOrder
 from workorder.types import Channel, OrderStatus, OrderType, Satisfaction
 
 __all__ = ["RATES", "Ledger", "LedgerError", "build", "month_bounds"]
@@ -116,6 +116,8 @@ class Ledger:
     courts: list[Row]
     laggards: list[Row]  # below target or with overdue orders, worst first
     named_orders: list[dict]  # R8: still not fed back after a reminder
+    hot_causes: list[tuple[str, int]] = field(default_factory=list)  # 案由 called about most
+    hot_spots: list[dict] = field(default_factory=list)  # type × department, most orders
     definitions: tuple = RATES
 
     def as_dict(self) -> dict:
@@ -213,6 +215,20 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
             .where(*where, o.feedback_at.is_(None), Reminder.sent_at.is_not(None),
                    o.status.in_([OrderStatus.TO_DISPATCH.value, OrderStatus.DISPATCHED.value]))
             .order_by(o.court, o.number).limit(500))]
+    # Typical and hot problems (R9): the causes of action callers phone about most, and
+    # where the orders of each type pile up.
+    hot_causes = [(cause, k) for cause, k in session.execute(
+        select(Case.cause, func.count()).select_from(o).join(Case, Case.number == o.case_number)
+        .where(*where, Case.cause != "").group_by(Case.cause)
+        .order_by(func.count().desc(), Case.cause).limit(10))]
+    dept_names = {d.id: (d.court, d.name) for d in session.scalars(select(Department))}
+    hot_spots = [{"type": OrderType(t).label_zh, "court": dept_names.get(d, ("", ""))[0],
+                  "department": dept_names.get(d, ("", f"#{d}"))[1], "orders": k}
+                 for t, d, k in session.execute(
+                     select(o.order_type, o.department_id, func.count())
+                     .where(*where, o.department_id.is_not(None))
+                     .group_by(o.order_type, o.department_id)
+                     .order_by(func.count().desc(), o.order_type, o.department_id).limit(10))]
     calls = _call_figures(session, where, target_s)
     satisfaction = _satisfaction(session, court, start, end)
     rates = totals.rates()
@@ -222,8 +238,7 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
     rates["callback_satisfaction"] = _rate(
         satisfaction[Satisfaction.SATISFIED.value] + satisfaction[Satisfaction.BASICALLY.value],
         rated)
-    names = {d.id: d.name for d in session.scalars(select(Department))}
-    departments = [Row(c, names.get(d, f"#{d}"), k, k.rates())
+    departments = [Row(c, dept_names.get(d, ("", f"#{d}"))[1], k, k.rates())
                    for (c, d), k in dept_counts.items()]
     courts = [Row(c, c, k, k.rates()) for c, k in court_counts.items()]
     for rows in (departments, courts):
@@ -232,8 +247,9 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
         r.rates["timely_completion"] is not None and r.rates["timely_completion"] < TARGET)]
     laggards.sort(key=lambda r: (r.rates["timely_completion"] if r.rates["timely_completion"]
                                  is not None else 1.0, -r.counts.overdue))
-    return Ledger(month, court, now.astimezone(tz), by_type, by_channel, by_status, totals, rates, calls,
-                  satisfaction, departments, courts, laggards, named)
+    return Ledger(month, court, now.astimezone(tz), by_type, by_channel, by_status, totals,
+                  rates, calls, satisfaction, departments, courts, laggards, named, hot_causes,
+                  hot_spots)
 
 
 def _rank_key(r: Row) -> tuple:
