@@ -9,13 +9,10 @@ import click
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from hotline import bootstrap
+from hotline.cli import Fail
 from hotline.directory_files import read_files
 from hotline.settings import SettingsError
 from workorder.directory import TABLE_ORDER, ImportReport, apply, overview
-
-
-class Fail(click.ClickException):
-    """A one-line error for the user (exit status 1)."""
 
 
 @click.group()
