@@ -255,3 +255,24 @@ def test_r1_a_seat_that_lets_it_ring_is_paused_and_the_call_overflows(line):
     assert call.overflowed_at is not None and call.answered_at is None
     # auto-paused in every queue: an away seat is never rung again (R1)
     assert paused and set(paused.values()) == {"1"}, paused
+
+
+def test_r2_r10_an_abandoned_call_is_called_back_and_its_order_forwarded(line):
+    """A real call that hangs up in the queue (R2) gets a callback task from the sweep;
+    the operator reaches the caller, registers the matter and forwards it (R4.3, R5)."""
+    uid = place(line, "13866665555", "4", stay=3)
+    call = wait_call(line, uid, lambda c: c.ended_at is not None)
+    assert call.outcome == "abandoned"
+    number = order_of(line, call).number
+    report = json.loads(line.cli("sweep", "--json").stdout)
+    assert report["callbacks"] >= 1
+    tasks = json.loads(line.cli("callbacks", "list", "--json").stdout)
+    [task] = [t for t in tasks if t["order"] == number]
+    assert (task["reason"], task["phone"], task["priority"]) == ("abandoned", "13866665555", 1)
+    line.cli("callbacks", "done", str(task["id"]), "--outcome", "reached", "--by", "seat1001")
+    shown = json.loads(line.cli("orders", "show", number, "--json").stdout)
+    assert shown["status"] == "in_progress" and shown["calls"] == [uid]
+    line.cli("orders", "edit", number, "--version", str(shown["version"]), "--content",
+             "对二审判决不服，要求申诉", "--by", "seat1001")
+    out = line.cli("orders", "forward", number, "--by", "seat1001").stdout
+    assert "信访部门负责人 吴静 13900000004 [R4.3]" in out
