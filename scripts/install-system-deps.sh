@@ -25,3 +25,4 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 bash "$(dirname "$0")/install-postgres.sh"
+bash "$(dirname "$0")/install-prism.sh"
