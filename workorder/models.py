@@ -281,6 +281,38 @@ class Recording(Base):
     status: Mapped[str] = mapped_column(String(16), default="recording")
 
 
+class Notice(Base):
+    """An SMS to send (the outbox): written in the same transaction as the change that
+    needs it (a dispatch, R5), so a crash can never leave one without the other. The
+    provider's id, once known, makes a resend of the same notice impossible."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind", "to_mobile"),
+        Index("ix_notices_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # dispatch | copy | reminder | report
+    to_role: Mapped[str] = mapped_column(String(32))
+    to_name: Mapped[str] = mapped_column(String(32), default="")
+    to_mobile: Mapped[str] = mapped_column(String(24))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)  # quiet hours, back-off
+    due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R5: delivered before this
+    # pending | sending | sent | delivered | failed | undelivered
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # phone the judge instead
+
+
 class LineState(Base):
     """Small shared switches, e.g. the manual open/closed mode."""
 

@@ -8,14 +8,14 @@ made on (optimistic lock): two people never overwrite each other silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from workorder import callbacks, casenumber, phone, routing
+from workorder import callbacks, casenumber, notices, phone, routing
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions, end_of_working_day, light
 from workorder.models import Case, Department, Judge, OrderCall, OrderHistory, WorkOrder
@@ -69,6 +69,7 @@ class Service:
 
     calendar: CourtCalendar
     policy: Policy
+    quiet: notices.QuietHours = field(default_factory=notices.QuietHours)
 
     # ---- reading ----------------------------------------------------------------------
     def find(self, session: Session, court: str, number: str) -> WorkOrder:
@@ -354,6 +355,8 @@ class Service:
             try:
                 t = directory.resolve(report_role, order.court, department_id, judge_id)
                 reports.append(f"{t.role.label_zh} {t.name} {t.mobile}")
+                notices.report_notice(session, order, t.role, t.name, t.mobile,
+                                      "R4.8" if "R4.8" in p.rules else "R4.7", at)
             except routing.RoutingError as exc:
                 reports.append(f"{report_role.value}: {exc}")
         self._log(session, order, at, by, "reported", {"to": (None, reports)},
@@ -497,6 +500,11 @@ class Service:
         plan = due_actions(self.clock(order), at, self.policy, self.calendar)
         # Something already due (a late dispatch's reminder): the next sweep records it.
         order.next_due_at = at if plan.actions else plan.next_due_at
+        head = None
+        dept = routing.load(session).departments.get(order.department_id or -1)
+        if dept is not None:
+            head = (dept.head_name, dept.head_mobile)
+        notices.dispatch_notices(session, order, head, at, self.calendar.tz, self.quiet)
         self._flush(session, order)
         self._log(session, order, at, by, "dispatched", {
             "status": (OrderStatus.TO_DISPATCH.value, order.status),

@@ -1,0 +1,102 @@
+"""The SMS notices a work order needs (R5 dispatch, R4.8 urgent reports), as rows of the
+outbox written in the caller's transaction: which text, to whom, and not before when.
+
+Texts are short Chinese (one 70-character segment where possible) with the order number,
+type and deadline, and no party's personal details. ``{link}`` in a text is filled by the
+sender with a signed link to the feedback page (the domain knows no URLs). Ordinary
+notices wait for the quiet hours to end; urgent ones go at once, at any hour. Quiet hours
+end before staffed hours begin, so waiting never costs working time of the 2-hour rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workorder.models import Notice, WorkOrder
+from workorder.types import OrderType, Role
+
+__all__ = ["LINK", "QuietHours", "dispatch_notices", "dispatch_text", "report_notice"]
+
+LINK = "{link}"  # replaced by the sender with the signed feedback link
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+    def not_before(self, now: datetime, tz: ZoneInfo) -> datetime:
+        """``now``, or the end of the quiet hours ``now`` falls in."""
+        local = now.astimezone(tz)
+        t = local.time()
+        quiet = (t >= self.start or t < self.end) if self.start > self.end else (
+            self.start <= t < self.end)
+        if not quiet:
+            return now
+        day = local.date() if t < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.end, tzinfo=tz)
+
+
+def _deadline_text(due: datetime, tz: ZoneInfo) -> str:
+    # Deadlines end at 24:00, stored as 00:00 of the next day: name the last day.
+    last = (due - timedelta(microseconds=1)).astimezone(tz)
+    return f"{last.month}月{last.day}日"
+
+
+def dispatch_text(number: str, order_type: int, due: datetime, tz: ZoneInfo,
+                  urgent: bool = False) -> str:
+    prefix = "【12368】" + ("【紧急】" if urgent else "")
+    return (f"{prefix}转办工单{number}（{OrderType(order_type).label_zh}），"
+            f"请于{_deadline_text(due, tz)}前反馈：{LINK}")
+
+
+def copy_text(number: str, order_type: int, assignee: str, due: datetime, tz: ZoneInfo,
+              urgent: bool = False) -> str:
+    prefix = "【12368】" + ("【紧急】" if urgent else "")
+    return (f"{prefix}工单{number}（{OrderType(order_type).label_zh}）已转{assignee}办理，"
+            f"请督促于{_deadline_text(due, tz)}前反馈。")
+
+
+def _add(session: Session, order: WorkOrder, kind: str, role: str, name: str, mobile: str,
+         body: str, now: datetime, not_before: datetime, due_by: datetime | None) -> None:
+    if not mobile:
+        return  # nobody to text: the order's history says who it went to
+    exists = session.scalar(select(Notice.id).where(Notice.order_id == order.id,
+                                                    Notice.kind == kind,
+                                                    Notice.to_mobile == mobile))
+    if exists is None:
+        session.add(Notice(order_id=order.id, kind=kind, to_role=role, to_name=name,
+                           to_mobile=mobile, body=body, created_at=now,
+                           next_attempt_at=not_before, due_by=due_by, status="pending",
+                           attempts=0))
+
+
+def dispatch_notices(session: Session, order: WorkOrder, head: tuple[str, str] | None,
+                     now: datetime, tz: ZoneInfo, quiet: QuietHours) -> None:
+    """R5: on dispatch, an SMS to the assignee and one to the department head."""
+    assert order.feedback_due_at is not None and order.assignee_role is not None
+    not_before = now if order.urgent else quiet.not_before(now, tz)
+    _add(session, order, "dispatch", order.assignee_role, order.assignee_name or "",
+         order.assignee_mobile or "", dispatch_text(order.number, order.order_type,
+                                                    order.feedback_due_at, tz, order.urgent),
+         now, not_before, order.dispatch_due_at)
+    if head and head[1] and head[1] != order.assignee_mobile:
+        _add(session, order, "copy", Role.DEPARTMENT_HEAD.value, head[0], head[1],
+             copy_text(order.number, order.order_type, order.assignee_name or "",
+                       order.feedback_due_at, tz, order.urgent),
+             now, not_before, order.dispatch_due_at)
+
+
+def report_notice(session: Session, order: WorkOrder, role: Role, name: str, mobile: str,
+                  rule: str, now: datetime) -> None:
+    """R4.7/R4.8: a report to leadership goes at once, whatever the hour."""
+    what = "来电人情绪激动或事项紧急" if rule == "R4.8" else "来电人辱骂、骚扰"
+    body = (f"【12368】【紧急】工单{order.number}（{OrderType(order.order_type).label_zh}）"
+            f"{what}，请即关注：{LINK}")
+    _add(session, order, "report", role.value, name, mobile, body, now,
+         now, now)
