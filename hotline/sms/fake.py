@@ -33,6 +33,14 @@ class FakeSender:
         with self._lock:
             self._failures.extend(errors)
 
+    def lookup(self, to: str, body: str, since: object = None) -> str | None:
+        """The id of a message already sent with this text to this number, if any."""
+        with self._lock:
+            for m in self.sent:
+                if m.to == to and m.body == body:
+                    return m.provider_id
+        return None
+
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> Sent:
         with self._lock:
             if self._failures:

@@ -78,6 +78,18 @@ class TwilioSender:
             raise SmsError(f"Twilio unreachable: {type(exc).__name__}", transient=True) from None
         return Sent(provider_id=msg.sid, status=msg.status or "queued")
 
+    def lookup(self, to: str, body: str, since) -> str | None:
+        """The sid of a message already accepted with this text to this number since
+        ``since`` (a send whose answer was lost in a crash), or None."""
+        try:
+            for msg in self._client.messages.list(to=e164(to), date_sent_after=since,
+                                                  limit=50):
+                if msg.body == body:
+                    return msg.sid
+        except (TwilioRestException, requests.RequestException):
+            return None  # unknown: the caller sends again rather than lose the message
+        return None
+
 
 def signature_ok(auth_token: str, url: str, params: dict[str, str], signature: str) -> bool:
     """True when a status callback really comes from Twilio (X-Twilio-Signature over the

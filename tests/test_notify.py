@@ -1,0 +1,116 @@
+"""Delivering the outbox (R5) with the in-package fake sender, on SQLite and PostgreSQL:
+sent once, retried with back-off, failed and flagged, never sent twice after a crash
+between sending and recording, flagged before the 2-hour limit when the provider is down."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+from support import court
+
+from hotline import notify
+from hotline.db import make_engine
+from hotline.sms import SmsError
+from hotline.sms.fake import FakeSender
+from workorder.models import Notice, OrderHistory
+from workorder.rules import Answers
+
+SH = ZoneInfo("Asia/Shanghai")
+MON = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+
+
+def link(notice: Notice) -> str:
+    return f"http://127.0.0.1/f/{notice.id}"
+
+
+@pytest.fixture
+def sessions(db_url):
+    engine = make_engine(db_url)
+    made = sessionmaker(engine, expire_on_commit=False)
+    svc = court.service()
+    with made.begin() as s:
+        court.build(s)
+        o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001", at=MON,
+                           caller_phone="13812345678", case_number=court.CASE)
+        svc.forward(s, o, version=None, by="seat1001", at=MON,
+                    answers=Answers(judge_unreachable=True))
+    yield made
+    engine.dispose()
+
+
+def notices(sessions):
+    with sessions() as s:
+        return list(s.scalars(select(Notice).order_by(Notice.id)))
+
+
+def test_r5_each_notice_is_sent_once_with_its_link_and_the_provider_id_kept(sessions):
+    fake = FakeSender()
+    report = notify.deliver_due(sessions, fake, MON, link)
+    again = notify.deliver_due(sessions, fake, MON + timedelta(minutes=5), link)
+    assert (report.sent, again.sent) == (2, 0)
+    assert [m.to for m in fake.sent] == ["13700000005", "13900000010"]  # judge, head
+    assert fake.sent[0].body.endswith("http://127.0.0.1/f/1")
+    assert [(n.status, n.provider_id, n.attempts) for n in notices(sessions)] == [
+        ("sent", "FAKE00000001", 1), ("sent", "FAKE00000002", 1)]
+
+
+def test_r5_a_provider_down_is_retried_with_back_off_then_sent(sessions):
+    fake = FakeSender()
+    fake.fail_next(SmsError("HTTP 500", transient=True),
+                   SmsError("HTTP 429", transient=True, retry_after=30))
+    first = notify.deliver_due(sessions, fake, MON, link)
+    assert (first.sent, first.retried) == (0, 2)
+    waits = [n.next_attempt_at - MON for n in notices(sessions)]
+    assert waits == [timedelta(seconds=5), timedelta(seconds=30)]
+    assert notify.deliver_due(sessions, fake, MON + timedelta(seconds=6), link).sent == 1
+    assert notify.deliver_due(sessions, fake, MON + timedelta(seconds=31), link).sent == 1
+    assert len(fake.sent) == 2
+
+
+def test_r5_a_bad_number_fails_at_once_and_asks_an_operator_to_phone(sessions):
+    fake = FakeSender()
+    fake.fail_next(SmsError("HTTP 400, code 21211", transient=False, code=21211))
+    report = notify.deliver_due(sessions, fake, MON, link)
+    assert (report.failed, report.sent) == (1, 1)
+    failed = notices(sessions)[0]
+    assert (failed.status, failed.flagged_at) == ("failed", MON)
+    with sessions() as s:
+        assert s.scalar(select(OrderHistory.action).where(
+            OrderHistory.action == "sms_failed")) == "sms_failed"
+
+
+def test_a_crash_between_sending_and_recording_never_sends_twice(sessions, monkeypatch):
+    fake = FakeSender()
+    real = notify._record
+
+    def crash(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(notify, "_record", crash)
+    with pytest.raises(SystemExit):
+        notify.deliver_due(sessions, fake, MON, link)
+    monkeypatch.setattr(notify, "_record", real)
+    assert len(fake.sent) == 1 and notices(sessions)[0].status == "sending"
+    # the lease has not run out: nobody touches it yet
+    assert notify.deliver_due(sessions, fake, MON + timedelta(seconds=30), link).adopted == 0
+    later = notify.deliver_due(sessions, fake, MON + notify.LEASE + timedelta(seconds=1), link)
+    assert later.adopted == 1
+    assert len(fake.sent) == 2  # the second notice, sent once; the first was not sent again
+    assert [n.provider_id for n in notices(sessions)] == ["FAKE00000001", "FAKE00000002"]
+
+
+def test_r5_a_provider_down_for_hours_is_flagged_before_the_two_hour_limit(sessions):
+    fake = FakeSender()
+    fake.fail_next(*[SmsError("down", transient=True)] * 100)
+    t = MON
+    flagged = 0
+    while t < MON + timedelta(hours=2):
+        flagged += notify.deliver_due(sessions, fake, t, link).flagged
+        t += timedelta(minutes=10)
+    assert flagged == 2 and fake.sent == []
+    first_flag = min(n.flagged_at for n in notices(sessions))
+    assert first_flag <= MON + timedelta(hours=2) - notify.FLAG_BEFORE
