@@ -10,7 +10,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,11 +23,14 @@ from hotline import ami, pbx
 from hotline.db import DbWriter, make_engine, migrate
 from hotline.demo import load_demo
 from hotline.settings import Settings, SettingsError
+from hotline.sms import SmsSender
+from hotline.sms.fake import FakeSender
+from hotline.sms.twilio import TwilioSender
 from ivr.prompts import generate
 from workorder.calendar import CalendarError, CourtCalendar
 from workorder.models import Seat
+from workorder.notices import QuietHours
 from workorder.orders import Service
-from workorder.sweep import sweep
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,35 @@ def build_calendar(settings: Settings) -> CourtCalendar:
 
 
 def build_service(settings: Settings) -> Service:
-    """The work-order service with the court's calendar and deadline policy."""
-    return Service(build_calendar(settings), settings.policy)
+    """The work-order service with the court's calendar, deadline policy and quiet hours."""
+    quiet = QuietHours(_hhmm(settings.sms_quiet_from), _hhmm(settings.sms_quiet_until))
+    return Service(build_calendar(settings), settings.policy, quiet)
+
+
+def _hhmm(value: str) -> time:
+    hh, mm = value.split(":")
+    return time(int(hh), int(mm))
+
+
+def build_sender(settings: Settings) -> SmsSender:
+    """The SMS adapter the settings name: Twilio, or the fake that only logs (demo)."""
+    if settings.sms_provider == "twilio":
+        try:
+            return TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token,
+                                settings.twilio_from, base_url=settings.twilio_base_url or None,
+                                timeout=settings.sms_timeout_s)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+    return LoggingFakeSender()
+
+
+class LoggingFakeSender(FakeSender):
+    """The demo's sender: every text goes to the log instead of a phone."""
+
+    def send(self, to, body, *, status_callback=None):  # type: ignore[override]
+        sent = super().send(to, body, status_callback=status_callback)
+        log.info("SMS (not sent, sms_provider=fake) to %s: %s", to, body)
+        return sent
 
 
 @functools.lru_cache(maxsize=8)
@@ -104,8 +134,12 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
         raise SettingsError(f"agi_port {settings.agi_port} on {settings.bind_host}: "
                             f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
     listener = ami.TimelineListener(writer, calendar.tz)
-    sweeper = (asyncio.create_task(sweep_periodically(settings))
-               if settings.sweep_interval_s > 0 else None)
+    worker = None
+    if settings.embedded_jobs:
+        from hotline.jobs import Jobs, consumer  # jobs imports this module
+
+        worker = consumer(Jobs(settings))
+        await asyncio.to_thread(worker.start)
     try:
         async with contextlib.AsyncExitStack() as stack:
             if with_ami:
@@ -113,28 +147,11 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
                     ami.connect(settings, events=True)))
             yield Services(settings, writer, app, server, listener)
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        if worker is not None:
+            await asyncio.to_thread(worker.stop, True)
         server.close()
         await server.wait_closed()
         writer.close()
-
-
-async def sweep_periodically(settings: Settings) -> None:
-    """Run the deadline sweep (R8, R10) every ``sweep_interval_s`` in a worker thread. The
-    database is the truth, so a missed or failed run loses nothing: the next catches up."""
-    service = build_service(settings)
-    while True:
-        try:
-            report = await asyncio.to_thread(sweep, sessions(settings), service.calendar,
-                                             service.policy, datetime.now(UTC))
-            if report.overdue or report.reminders or report.escalations or report.callbacks:
-                log.info("sweep: %s", report.as_dict())
-        except Exception:  # keep sweeping; the error is logged with its traceback
-            log.exception("sweep failed; retrying in %s s", settings.sweep_interval_s)
-        await asyncio.sleep(settings.sweep_interval_s)
 
 
 async def login_seats(settings: Settings) -> int:

@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from hotline import bootstrap, ledger_export
 from hotline.cli import Fail, _guard, _local, _settings, main, orders
+from hotline.jobs import Jobs
 from hotline.settings import Settings
 from workorder import callbacks as callback_tasks
 from workorder import ledger as ledger_mod
-from workorder.models import Call, Escalation, OrderCall, Recording, Reminder
+from workorder.models import Call, Escalation, Notice, OrderCall, Recording, Reminder
 from workorder.orders import OrderError, Service
 from workorder.routing import RoutingError
 from workorder.rules import Answers, Complaint
@@ -81,10 +82,17 @@ def _unit(fn):
         service = bootstrap.build_service(settings)
         try:
             with bootstrap.sessions(settings).begin() as session:
-                return fn(settings, service, session, *args, **kwargs)
+                result = fn(settings, service, session, *args, **kwargs)
+                session.flush()
+                # Texts this unit wrote (a dispatch, R5): sent once the commit is done.
+                texts = [o.id for o in session.identity_map.values()
+                         if isinstance(o, Notice) and o.status == "pending" and not o.attempts]
         except (OrderError, RoutingError, callback_tasks.CallbackError,
                 ledger_mod.LedgerError) as exc:
             raise Fail(str(exc)) from None
+        if texts:
+            Jobs(settings).kick(texts)
+        return result
     return _guard(wrapper)
 
 

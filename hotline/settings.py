@@ -62,7 +62,20 @@ class Settings:
     repeat_window_days: int = 30  # an earlier call within this many days is "the same caller"
     callback_days: int = 1  # R10: callbacks due within this many working days
     callback_attempts: int = 3  # unanswered attempts before a callback task fails
-    sweep_interval_s: int = 60  # `hotline serve` runs the deadline sweep this often; 0 = off
+    # `hotline serve` runs the job worker (texts, the sweep every minute) in-process; turn it
+    # off where `hotline worker` processes run on other machines.
+    embedded_jobs: bool = True
+    # SMS (R5): "fake" keeps messages in the log (demo), "twilio" sends through Twilio.
+    sms_provider: str = "fake"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""  # never logged
+    twilio_from: str = ""
+    twilio_base_url: str = ""  # another host speaking Twilio's API; "" = Twilio itself
+    sms_timeout_s: float = 10.0
+    sms_quiet_from: str = "21:00"  # ordinary texts wait until sms_quiet_until (R4.8 ones don't)
+    sms_quiet_until: str = "08:00"
+    public_url: str = "http://127.0.0.1:8368"  # base of the links in texts (feedback page)
+    job_store: str = ""  # "" = SQLite file in data_dir; redis://host:port/db for several nodes
 
     # ---- derived -----------------------------------------------------------------
     @property
@@ -151,6 +164,13 @@ class Settings:
         if self.answer_target_s < 1:
             raise SettingsError("answer_target_s must be at least 1 second")
         _ = self.policy
+        if self.sms_provider not in ("fake", "twilio"):
+            raise SettingsError(f"sms_provider={self.sms_provider!r}: use 'fake' or 'twilio'")
+        quiet_end = _parse_hhmm("sms_quiet_until", self.sms_quiet_until)
+        _parse_hhmm("sms_quiet_from", self.sms_quiet_from)
+        if quiet_end > start:
+            raise SettingsError(f"sms_quiet_until {self.sms_quiet_until} is after staffed_from "
+                                f"{self.staffed_from}: texts would wait into working time (R5)")
         if self.calendar_override and not os.access(self.calendar_override, os.R_OK):
             raise SettingsError(
                 f"calendar override {self.calendar_override} cannot be read; fix the path or "
@@ -179,6 +199,15 @@ def _coerce(name: str, raw: object) -> object:
             return float(raw)  # type: ignore[arg-type]
         if kind in ("Path", Path):
             return Path(str(raw))
+        if kind in ("bool", bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a valid {kind}") from None
     return str(raw)

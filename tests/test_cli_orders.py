@@ -46,6 +46,9 @@ def test_an_order_goes_from_the_hall_to_the_petition_office_and_back(hotline, tm
     assert "forward → 信访部门负责人 信访长m  [R4.3]" in hotline("orders", "propose", number)
     out = hotline("orders", "forward", number, "--by", "seat1001")
     assert "→ 信访部门负责人 信访长m 13900000012 [R4.3]; feedback due" in out
+    texts = json.loads(hotline("notices", "list", "--json"))
+    assert [(t["order"], t["kind"], t["to"], t["status"]) for t in texts] == [
+        (number, "dispatch", "信访长m", "pending")]  # R5: written with the dispatch
     shown = json.loads(hotline("orders", "show", number, "--json"))
     assert (shown["status"], shown["light"], shown["caller_phone"]) == (
         "dispatched", "green", "13812345678")

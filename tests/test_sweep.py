@@ -200,28 +200,41 @@ def test_r2_r10_abandoned_and_unanswered_calls_get_one_callback_each(sessions, s
     assert tasks == [("13800000001", "abandoned"), ("13800000002", "unanswered")]
 
 
-def test_r8_the_running_hotline_sweeps_by_itself(settings):
-    """`hotline serve` runs the sweep periodically: an order already overdue gets its
-    reminder without anyone typing `hotline sweep`."""
+def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(settings):
+    """`hotline serve` runs the job worker in-process: an order already overdue gets its
+    reminder from the sweep job, and the dispatch texts go out, with nobody typing a
+    command. (The sweep and the outbox are also periodic jobs, every minute.)"""
     import asyncio
 
     from hotline import bootstrap
+    from hotline.jobs import Jobs
+    from workorder.models import Notice
 
-    settings = settings.with_(sweep_interval_s=1)
     bootstrap.setup(settings, demo=False, prompts=False)
     sessions = bootstrap.sessions(settings)
     svc = court.service()
     with sessions.begin() as s:
         court.build(s)
     forwarded(sessions, svc, at=datetime(2026, 1, 5, 10, 0, tzinfo=SH))  # long overdue
+    jobs = Jobs(settings)
+    periodic = {t.name for t in jobs.huey._registry.periodic_tasks}
+    assert periodic == {"sweep", "deliver_due"}
+
+    def sent() -> int:
+        with sessions() as s:
+            return s.scalar(select(func.count()).where(Notice.status == "sent"))
 
     async def serve_briefly():
         async with bootstrap.services(settings, with_ami=False):
-            for _ in range(50):
+            jobs.sweep()  # what the scheduler does every minute
+            with sessions() as s:
+                jobs.kick([n for n in s.scalars(select(Notice.id))])
+            for _ in range(100):
                 await asyncio.sleep(0.1)
-                if count(sessions, Reminder):
+                if count(sessions, Reminder) and sent() == count(sessions, Notice):
                     return
 
     asyncio.run(serve_briefly())
-    assert count(sessions, Reminder) == 1
+    # the petition office head is assignee and department head: one text
+    assert count(sessions, Reminder) == 1 and sent() == count(sessions, Notice) == 1
     bootstrap._engine.cache_clear()

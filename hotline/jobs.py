@@ -1,0 +1,113 @@
+"""Background jobs on Huey: sending the outbox (R5) and the deadline sweep (R8, R10).
+
+Huey runs embedded on an SQLite file of its own (no server to start) or on Redis for
+several nodes (``job_store = "redis://…"``). Huey hands a task out at most once — a worker
+killed mid-task loses it — so the database stays the truth: a job only nudges, and the
+periodic ones (every minute) find whatever a lost job left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from hotline import notify
+from hotline.settings import Settings
+from hotline.sms import SmsSender
+from workorder.models import Notice
+from workorder.sweep import sweep
+
+log = logging.getLogger(__name__)
+
+
+def build_huey(settings: Settings) -> Huey:
+    if settings.job_store.startswith("redis://"):
+        return RedisHuey("hotline12368", url=settings.job_store, results=False, utc=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("hotline12368", filename=str((settings.data_dir / "jobs.db").resolve()),
+                      results=False, utc=True)
+
+
+class Jobs:
+    """The hotline's tasks on one Huey instance. Every process (CLI, server, worker) builds
+    the same tasks, so any of them can enqueue what a worker elsewhere runs."""
+
+    def __init__(self, settings: Settings, sender: SmsSender | None = None) -> None:
+        from hotline import bootstrap  # the composition root builds the real adapters
+
+        self.settings = settings
+        self.huey = build_huey(settings)
+        self._sender = sender
+        self._bootstrap = bootstrap
+        huey = self.huey
+
+        @huey.task(name="deliver_notice")
+        def deliver_notice(notice_id: int) -> None:
+            self.deliver(notice_id)
+
+        @huey.periodic_task(crontab(minute="*"), name="deliver_due")
+        def deliver_due() -> None:
+            report = notify.deliver_due(self.sessions(), self.sender(), datetime.now(UTC),
+                                        self.link_for)
+            if report.sent or report.retried or report.failed or report.flagged:
+                log.info("outbox: %s", report.as_dict())
+
+        @huey.periodic_task(crontab(minute="*"), name="sweep")
+        @huey.lock_task("sweep")
+        def periodic_sweep() -> None:
+            service = self._bootstrap.build_service(settings)
+            report = sweep(self.sessions(), service.calendar, service.policy, datetime.now(UTC))
+            if report.overdue or report.reminders or report.escalations or report.callbacks:
+                log.info("sweep: %s", report.as_dict())
+
+        self.deliver_notice = deliver_notice
+        self.deliver_due = deliver_due
+        self.sweep = periodic_sweep
+
+    def sessions(self):
+        return self._bootstrap.sessions(self.settings)
+
+    def sender(self) -> SmsSender:
+        if self._sender is None:
+            self._sender = self._bootstrap.build_sender(self.settings)
+        return self._sender
+
+    def link_for(self, notice: Notice) -> str:
+        return f"{self.settings.public_url.rstrip('/')}/n/{notice.id}"
+
+    def deliver(self, notice_id: int) -> str:
+        """Send one notice now; a retry is scheduled for when the back-off ends."""
+        outcome = notify.deliver(self.sessions(), self.sender(), notice_id, datetime.now(UTC),
+                                 self.link_for)
+        if outcome == "retry":
+            with self.sessions()() as s:
+                when = s.get(Notice, notice_id).next_attempt_at
+            self.deliver_notice.schedule((notice_id,), eta=when)
+        return outcome
+
+    def kick(self, notice_ids: list[int]) -> None:
+        """After a commit that wrote notices: send them now (quiet hours: when they end)."""
+        now = datetime.now(UTC)
+        with self.sessions()() as s:
+            rows = s.query(Notice.id, Notice.next_attempt_at).filter(Notice.id.in_(notice_ids))
+            for notice_id, when in rows:
+                if when <= now:
+                    self.deliver_notice(notice_id)
+                else:
+                    self.deliver_notice.schedule((notice_id,), eta=when)
+
+
+class EmbeddedConsumer(Consumer):
+    """Huey's consumer inside our own process: it must not take over the signal handlers
+    (the hotline's own Ctrl-C handling stops it)."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def consumer(jobs: Jobs, workers: int = 2, periodic: bool = True) -> EmbeddedConsumer:
+    return EmbeddedConsumer(jobs.huey, workers=workers, worker_type="thread", periodic=periodic,
+                            initial_delay=0.05, max_delay=0.5, check_worker_health=False)
