@@ -8,6 +8,9 @@ import contextlib
 import functools
 import logging
 import signal
+import socket
+import threading
+import time as time_mod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -134,6 +137,12 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
         raise SettingsError(f"agi_port {settings.agi_port} on {settings.bind_host}: "
                             f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
     listener = ami.TimelineListener(writer, calendar.tz)
+    try:
+        web = start_web(settings)
+    except SettingsError:
+        server.close()
+        writer.close()
+        raise
     worker = None
     if settings.embedded_jobs:
         from hotline.jobs import Jobs, consumer  # jobs imports this module
@@ -149,9 +158,45 @@ async def services(settings: Settings, with_ami: bool = True) -> AsyncIterator[S
     finally:
         if worker is not None:
             await asyncio.to_thread(worker.stop, True)
+        await asyncio.to_thread(stop_web, web)
         server.close()
         await server.wait_closed()
         writer.close()
+
+
+def start_web(settings: Settings) -> tuple:
+    """The feedback page and Twilio's status callback (uvicorn in its own thread, so it
+    leaves signal handling to the hotline); the port is bound here, so a port in use is a
+    clear start-up error."""
+    import uvicorn
+
+    from hotline.web.app import create_app
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.bind_host, settings.web_port))
+    except OSError as exc:
+        sock.close()
+        raise SettingsError(f"web_port {settings.web_port} on {settings.bind_host}: "
+                            f"{exc.strerror}; set HOTLINE_WEB_PORT to a free port") from None
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web",
+                              daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time_mod.sleep(0.05)
+    return server, thread, sock
+
+
+def stop_web(web: tuple) -> None:
+    server, thread, sock = web
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
 
 
 async def login_seats(settings: Settings) -> int:

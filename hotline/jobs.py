@@ -76,7 +76,10 @@ class Jobs:
         return self._sender
 
     def link_for(self, notice: Notice) -> str:
-        return f"{self.settings.public_url.rstrip('/')}/n/{notice.id}"
+        """The signed link of the order's feedback page (R7)."""
+        from hotline.web.app import links
+
+        return links(self.settings).feedback_url(notice.order_id) if notice.order_id else ""
 
     def deliver(self, notice_id: int) -> str:
         """Send one notice now; a retry is scheduled for when the back-off ends."""

@@ -74,6 +74,7 @@ class Settings:
     sms_timeout_s: float = 10.0
     sms_quiet_from: str = "21:00"  # ordinary texts wait until sms_quiet_until (R4.8 ones don't)
     sms_quiet_until: str = "08:00"
+    web_port: int = 8368  # the feedback page and Twilio's status callback, on bind_host
     public_url: str = "http://127.0.0.1:8368"  # base of the links in texts (feedback page)
     job_store: str = ""  # "" = SQLite file in data_dir; redis://host:port/db for several nodes
 
@@ -129,17 +130,18 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def validate(self) -> Settings:
-        for name in ("agi_port", "ami_port", "sip_port", "rtp_start", "rtp_end"):
+        for name in ("agi_port", "ami_port", "sip_port", "rtp_start", "rtp_end", "web_port"):
             port = getattr(self, name)
             if not isinstance(port, int) or not 1 <= port <= 65535:
                 raise SettingsError(
                     f"{name}={port!r} is not a TCP/UDP port; set HOTLINE_{name.upper()} "
                     "to a number from 1 to 65535"
                 )
-        ports = [self.agi_port, self.ami_port, self.sip_port]
+        ports = [self.agi_port, self.ami_port, self.sip_port, self.web_port]
         if len(set(ports)) != len(ports):
             raise SettingsError(
-                f"agi_port, ami_port and sip_port must differ (got {ports}); change one of them"
+                f"agi_port, ami_port, sip_port and web_port must differ (got {ports}); "
+                "change one of them"
             )
         if self.rtp_start > self.rtp_end:
             raise SettingsError("rtp_start must not be above rtp_end")

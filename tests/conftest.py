@@ -49,7 +49,7 @@ def write_config(data_dir: Path, **values: object) -> None:
 def line_config(**extra: object) -> dict[str, object]:
     rtp = free_port() // 2 * 2  # RTP ranges start on an even port
     return {"agi_port": free_port(), "ami_port": free_port(), "sip_port": free_port(),
-            "rtp_start": rtp, "rtp_end": rtp + 200, **extra}
+            "web_port": free_port(), "rtp_start": rtp, "rtp_end": rtp + 200, **extra}
 
 
 @pytest.fixture

@@ -232,7 +232,15 @@ def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(settings):
             for _ in range(100):
                 await asyncio.sleep(0.1)
                 if count(sessions, Reminder) and sent() == count(sessions, Notice):
-                    return
+                    break
+            # the feedback page is served too (R7): a forged link is refused plainly
+            import urllib.error
+            import urllib.request
+
+            url = f"http://127.0.0.1:{settings.web_port}/f/forged.token"
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                await asyncio.to_thread(urllib.request.urlopen, url, None, 5)
+            assert refused.value.code == 403
 
     asyncio.run(serve_briefly())
     # the petition office head is assignee and department head: one text

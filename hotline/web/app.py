@@ -1,0 +1,137 @@
+"""The web application: the judge's feedback page (R7) and Twilio's status callback (R5).
+
+* ``GET /f/{token}`` — the order and a form; ``POST`` records the feedback (stops the
+  clock, schedules the callback, R10). A used, expired or forged link says so plainly.
+* ``POST /twilio/status`` — delivery receipts; believed only with Twilio's signature.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from hotline import bootstrap
+from hotline.settings import Settings
+from hotline.sms.twilio import signature_ok
+from hotline.web.links import LinkError, Links, secret
+from workorder.models import Notice, OrderHistory, WorkOrder
+from workorder.orders import OrderError
+from workorder.types import OrderStatus, OrderType
+
+_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                         autoescape=select_autoescape())
+DELIVERY = {"delivered": "delivered", "failed": "failed", "undelivered": "undelivered",
+            "sent": "sent"}
+
+
+def links(settings: Settings) -> Links:
+    return Links(secret(settings.data_dir), settings.public_url)
+
+
+def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
+    return HTMLResponse(_TEMPLATES.get_template(name).render(**values), status_code=status)
+
+
+def _message(text: str, status: int) -> HTMLResponse:
+    return _page("message.html", status, message=text)
+
+
+def create_app(settings: Settings, clock=lambda: datetime.now(UTC)) -> Starlette:
+    service = bootstrap.build_service(settings)
+    sessions = bootstrap.sessions(settings)
+    signer = links(settings)
+    tz = service.calendar.tz
+
+    def load(token: str, session) -> WorkOrder | HTMLResponse:
+        try:
+            order_id = signer.order_id(token)
+        except LinkError as exc:
+            if exc.expired:
+                return _message("链接已过期。如需反馈，请联系12368诉讼服务热线。", 410)
+            return _message("链接无效，请核对短信中的链接。", 403)
+        order = session.get(WorkOrder, order_id)
+        if order is None:
+            return _message("链接无效，请核对短信中的链接。", 403)
+        if order.feedback_at is not None or order.status == OrderStatus.CLOSED:
+            when = (order.feedback_at or order.closed_at or clock()).astimezone(tz)
+            return _message(f"工单 {order.number} 已于 {when:%Y-%m-%d %H:%M} 反馈，此链接已失效。"
+                            "如需补充，请联系12368诉讼服务热线。", 410)
+        return order
+
+    def form(order: WorkOrder, status: int = 200, **extra: object) -> HTMLResponse:
+        due = order.feedback_due_at
+        last = due.astimezone(tz) if due else None
+        return _page("feedback.html", status, order=order,
+                     type_label=OrderType(order.order_type).label_zh,
+                     due=f"{last:%Y-%m-%d %H:%M}" if last else "",
+                     overdue=bool(due and clock() >= due), **extra)
+
+    async def feedback_page(request: Request) -> Response:
+        with sessions() as session:
+            found = load(request.path_params["token"], session)
+            return found if isinstance(found, HTMLResponse) else form(found)
+
+    async def feedback_submit(request: Request) -> Response:
+        data = await request.form()
+        result = str(data.get("result", "")).strip()
+        by = str(data.get("by", "")).strip()
+        with sessions.begin() as session:
+            found = load(request.path_params["token"], session)
+            if isinstance(found, HTMLResponse):
+                return found
+            if not result or not by:
+                return form(found, 400, result=result, by=by,
+                            error="请填写办理结果和反馈人。")
+            try:
+                service.feedback(session, found, by=by, at=clock(), text=result)
+            except OrderError as exc:
+                return form(found, 400, result=result, by=by, error=str(exc))
+            number = found.number
+        return RedirectResponse(f"/done/{number}", status_code=303)
+
+    async def done(request: Request) -> Response:
+        return _message(f"工单 {request.path_params['number']} 的反馈已收到，谢谢。"
+                        "12368 将回访来电人。", 200)
+
+    async def twilio_status(request: Request) -> Response:
+        params = {k: str(v) for k, v in (await request.form()).items()}
+        url = f"{settings.public_url.rstrip('/')}{request.url.path}"
+        if request.url.query:
+            url += f"?{request.url.query}"
+        if not signature_ok(settings.twilio_auth_token, url, params,
+                            request.headers.get("X-Twilio-Signature", "")):
+            return PlainTextResponse("bad signature", status_code=403)
+        state = DELIVERY.get(params.get("MessageStatus", ""))
+        sid = params.get("MessageSid", "")
+        if state is None or not sid:
+            return Response(status_code=204)
+        with sessions.begin() as session:
+            notice = session.scalar(select(Notice).where(Notice.provider_id == sid))
+            if notice is not None and notice.status != "delivered":
+                notice.status = state
+                now = clock()
+                if state == "delivered":
+                    notice.delivered_at = now
+                elif state in ("failed", "undelivered"):
+                    notice.flagged_at = notice.flagged_at or now
+                    notice.last_error = f"{state} (error {params.get('ErrorCode', '?')})"
+                    if notice.order_id:
+                        session.add(OrderHistory(
+                            order_id=notice.order_id, at=now, actor="sms", action="sms_failed",
+                            changes={}, reason=f"SMS to {notice.to_name} {state}; phone them"
+                                               " (R5)"))
+        return Response(status_code=204)
+
+    return Starlette(routes=[
+        Route("/f/{token}", feedback_page, methods=["GET"]),
+        Route("/f/{token}", feedback_submit, methods=["POST"]),
+        Route("/done/{number}", done, methods=["GET"]),
+        Route("/twilio/status", twilio_status, methods=["POST"]),
+    ])

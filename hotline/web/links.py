@@ -1,0 +1,52 @@
+"""Signed, expiring links in the texts (R5 → R7): the token names an order and is signed
+with the hotline's secret; it expires, and it is refused once the order was fed back."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+
+LINK_DAYS = 10  # feedback is due in 3 working days; a holiday week fits in 10 days
+
+
+class LinkError(Exception):
+    def __init__(self, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def secret(data_dir: Path) -> str:
+    """The signing key: generated once into the data folder, readable by root only."""
+    path = data_dir / "links.secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Links:
+    def __init__(self, key: str, base_url: str, max_age_s: int = LINK_DAYS * 86400) -> None:
+        self._signer = TimestampSigner(key, salt="feedback")
+        self.base = base_url.rstrip("/")
+        self.max_age_s = max_age_s
+
+    def token(self, order_id: int) -> str:
+        return self._signer.sign(str(order_id)).decode()
+
+    def feedback_url(self, order_id: int) -> str:
+        return f"{self.base}/f/{self.token(order_id)}"
+
+    def order_id(self, token: str) -> int:
+        try:
+            return int(self._signer.unsign(token, max_age=self.max_age_s))
+        except SignatureExpired:  # a subclass of BadSignature: test it first
+            raise LinkError(expired=True) from None
+        except (BadSignature, ValueError):
+            raise LinkError(expired=False) from None

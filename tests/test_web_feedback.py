@@ -1,0 +1,93 @@
+"""The judge's feedback page (R7) and Twilio's status callback (R5), through the real
+application over HTTP (Starlette's test client), on SQLite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+from support import court
+from twilio.request_validator import RequestValidator
+
+from hotline import bootstrap
+from hotline.web.app import create_app, links
+from workorder.models import CallbackTask, Notice, WorkOrder
+from workorder.rules import Answers
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+
+
+@pytest.fixture
+def web(settings):
+    settings = settings.with_(twilio_auth_token="tok", public_url="http://127.0.0.1:8368")
+    bootstrap.setup(settings, demo=False, prompts=False)
+    sessions = bootstrap.sessions(settings)
+    svc = court.service()
+    with sessions.begin() as s:
+        court.build(s)
+        o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001", at=NOW,
+                           caller_phone="13812345678", case_number=court.CASE,
+                           content="联系不上法官")
+        svc.forward(s, o, version=None, by="seat1001", at=NOW,
+                    answers=Answers(judge_unreachable=True))
+        order_id = o.id
+    clock = {"now": NOW + timedelta(hours=1)}
+    app = create_app(settings, clock=lambda: clock["now"])
+    yield TestClient(app), links(settings), order_id, sessions, clock, settings
+    bootstrap._engine.cache_clear()
+
+
+def test_r7_the_judge_feeds_back_once_and_the_callback_is_scheduled(web):
+    client, signer, order_id, sessions, _clock, _s = web
+    url = signer.feedback_url(order_id).replace("http://127.0.0.1:8368", "")
+    page = client.get(url)
+    assert page.status_code == 200 and "联系不上法官" in page.text and "法官m" in page.text
+    empty = client.post(url, data={"result": " ", "by": "法官m"})
+    assert empty.status_code == 400 and "请填写办理结果" in empty.text
+    ok = client.post(url, data={"result": "已电话联系当事人", "by": "法官m"},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+    assert "反馈已收到" in client.get(ok.headers["location"]).text
+    with sessions() as s:
+        o = s.get(WorkOrder, order_id)
+        assert (o.status, o.feedback_text, o.feedback_by) == ("fed_back", "已电话联系当事人", "法官m")
+        assert s.scalar(select(CallbackTask.reason).where(CallbackTask.order_id == order_id)) \
+            == "feedback"
+    used = client.get(url)
+    assert used.status_code == 410 and "已于" in used.text and "链接已失效" in used.text
+
+
+def test_r7_an_expired_or_forged_link_says_so(web):
+    client, signer, order_id, _sessions, _clock, _s = web
+    token = signer.token(order_id)
+    forged = client.get(f"/f/{token[:-2]}xx")
+    assert forged.status_code == 403 and "链接无效" in forged.text
+    signer.max_age_s = -1  # every link is past its age now
+    from hotline.web import app as web_app
+
+    real = web_app.links
+    web_app.links = lambda settings: signer  # the app's own signer, aged
+    try:
+        aged = TestClient(create_app(web[5])).get(f"/f/{token}")
+    finally:
+        web_app.links = real
+    assert aged.status_code == 410 and "链接已过期" in aged.text
+
+
+def test_r5_delivery_receipts_count_only_with_twilio_s_signature(web):
+    client, _signer, order_id, sessions, _clock, settings = web
+    with sessions.begin() as s:
+        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
+        n.status, n.provider_id = "sent", "SM" + "b" * 32
+    url = "http://127.0.0.1:8368/twilio/status"
+    form = {"MessageSid": "SM" + "b" * 32, "MessageStatus": "delivered"}
+    forged = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": "AAAA"})
+    assert forged.status_code == 403
+    sig = RequestValidator("tok").compute_signature(url, form)
+    good = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sig})
+    assert good.status_code == 204
+    with sessions() as s:
+        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
+        assert (n.status, n.delivered_at is not None) == ("delivered", True)
