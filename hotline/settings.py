@@ -75,6 +75,7 @@ class Settings:
     sms_quiet_from: str = "21:00"  # ordinary texts wait until sms_quiet_until (R4.8 ones don't)
     sms_quiet_until: str = "08:00"
     web_port: int = 8368  # the feedback page and Twilio's status callback, on bind_host
+    link_max_age_s: int = 10 * 86400  # a text's feedback link expires after this
     public_url: str = "http://127.0.0.1:8368"  # base of the links in texts (feedback page)
     job_store: str = ""  # "" = SQLite file in data_dir; redis://host:port/db for several nodes
 

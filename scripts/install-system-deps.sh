@@ -11,6 +11,8 @@ packages=(
     sip-tester     # sipp: a real SIP seat phone / trunk in the tests
     util-linux     # unshare: private mount namespace for the chroot
     python3-venv
+    chromium            # the web pages' tests run in a real headless browser
+    fonts-wqy-microhei  # so Chinese text renders (and shows in screenshots)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -65,14 +65,7 @@ def test_r7_an_expired_or_forged_link_says_so(web):
     forged = client.get(f"/f/{token[:-2]}xx")
     assert forged.status_code == 403 and "链接无效" in forged.text
     signer.max_age_s = -1  # every link is past its age now
-    from hotline.web import app as web_app
-
-    real = web_app.links
-    web_app.links = lambda settings: signer  # the app's own signer, aged
-    try:
-        aged = TestClient(create_app(web[5])).get(f"/f/{token}")
-    finally:
-        web_app.links = real
+    aged = TestClient(create_app(web[5], signer=signer)).get(f"/f/{token}")
     assert aged.status_code == 410 and "链接已过期" in aged.text
 
 

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,7 +32,7 @@ DELIVERY = {"delivered": "delivered", "failed": "failed", "undelivered": "undeli
 
 
 def links(settings: Settings) -> Links:
-    return Links(secret(settings.data_dir), settings.public_url)
+    return Links(secret(settings.data_dir), settings.public_url, settings.link_max_age_s)
 
 
 def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
@@ -43,10 +43,11 @@ def _message(text: str, status: int) -> HTMLResponse:
     return _page("message.html", status, message=text)
 
 
-def create_app(settings: Settings, clock=lambda: datetime.now(UTC)) -> Starlette:
+def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
+               signer: Links | None = None) -> Starlette:
     service = bootstrap.build_service(settings)
     sessions = bootstrap.sessions(settings)
-    signer = links(settings)
+    signer = signer or links(settings)
     tz = service.calendar.tz
 
     def load(token: str, session) -> WorkOrder | HTMLResponse:
@@ -67,10 +68,12 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC)) -> Starlette
 
     def form(order: WorkOrder, status: int = 200, **extra: object) -> HTMLResponse:
         due = order.feedback_due_at
-        last = due.astimezone(tz) if due else None
+        # Deadlines end at 24:00 (stored as 00:00 of the next day): name the last day.
+        last = (due - timedelta(microseconds=1)).astimezone(tz) if due else None
+        weekday = "一二三四五六日"[last.weekday()] if last else ""
         return _page("feedback.html", status, order=order,
                      type_label=OrderType(order.order_type).label_zh,
-                     due=f"{last:%Y-%m-%d %H:%M}" if last else "",
+                     due=f"{last:%Y-%m-%d}（周{weekday}）24:00 前" if last else "",
                      overdue=bool(due and clock() >= due), **extra)
 
     async def feedback_page(request: Request) -> Response:
