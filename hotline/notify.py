@@ -4,7 +4,7 @@ provider's id — each step its own short transaction, so nothing is lost or sen
 * **claim**: ``pending → sending`` with a lease, only if still pending (two workers never
   take the same notice);
 * **send**: outside any transaction (a slow provider holds no lock);
-* **record**: ``sending → sent`` with the provider's id (unique in the table).
+* **record**: ``sending → sent`` with the provider's id.
 
 A worker killed between send and record leaves the notice ``sending`` with its lease
 running out. Before sending such a notice again the sender is asked whether it already

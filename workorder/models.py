@@ -306,7 +306,9 @@ class Notice(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider: Mapped[str | None] = mapped_column(String(16))
-    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The provider's id (indexed for delivery receipts); not unique: a mock answers every
+    # message with the same id, and uniqueness is the provider's business, not ours.
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     last_error: Mapped[str | None] = mapped_column(String(255))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,7 +28,7 @@ def _free_port() -> int:
 
 
 class PrismServer:
-    def __init__(self) -> None:
+    def __init__(self, log_requests: bool = False) -> None:
         self.binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
         self.spec = PRISM_DIR / "twilio_api_v2010.mock.json"
         if not self.binary.exists() or not self.spec.exists():
@@ -38,12 +38,13 @@ class PrismServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log = PRISM_DIR / f"prism-{self.port}.log"
+        self.verbosity = "info" if log_requests else "error"  # info: one line per request
 
     def __enter__(self) -> PrismServer:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [str(self.binary), "mock", "-h", "127.0.0.1", "-p", str(self.port), "-v",
-                 "error", str(self.spec)], stdout=log, stderr=subprocess.STDOUT,
+                 self.verbosity, str(self.spec)], stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -76,3 +77,12 @@ class PrismServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def requests_logged(self, method: str = "post", path_part: str = "/Messages.json") -> int:
+        """How many requests Prism logged (started with log_requests=True)."""
+        n = 0
+        for line in self.log.read_text(errors="replace").splitlines():
+            if "Request received" in line and method.upper() in line.upper() and \
+                    path_part in line:
+                n += 1
+        return n

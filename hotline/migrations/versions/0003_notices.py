@@ -37,11 +37,11 @@ def upgrade() -> None:
     sa.Column('flagged_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('order_id', 'kind', 'to_mobile'),
-    sa.UniqueConstraint('provider_id')
+    sa.UniqueConstraint('order_id', 'kind', 'to_mobile')
     )
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.create_index('ix_notices_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_notices_provider_id', ['provider_id'], unique=False)
 
 
 
@@ -49,6 +49,7 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.drop_index('ix_notices_provider_id')
         batch_op.drop_index('ix_notices_due')
 
     op.drop_table('notices')
