@@ -17,7 +17,7 @@ from huey.consumer import Consumer
 from hotline import notify
 from hotline.settings import Settings
 from hotline.sms import SmsSender
-from workorder.models import Notice
+from workorder.models import Notice, WorkOrder
 from workorder.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,14 @@ class Jobs:
         """The signed link of the order's feedback page (R7)."""
         from hotline.web.app import links
 
-        return links(self.settings).feedback_url(notice.order_id) if notice.order_id else ""
+        if not notice.order_id:
+            return ""
+        signer = links(self.settings)
+        if notice.kind == "copy":  # the department head: the department's open orders
+            with self.sessions()() as s:
+                dept = s.get(WorkOrder, notice.order_id).department_id
+            return signer.department_url(dept) if dept else ""
+        return signer.feedback_url(notice.order_id)
 
     def deliver(self, notice_id: int) -> str:
         """Send one notice now; a retry is scheduled for when the back-off ends."""

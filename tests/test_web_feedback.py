@@ -84,3 +84,29 @@ def test_r5_delivery_receipts_count_only_with_twilio_s_signature(web):
     with sessions() as s:
         n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
         assert (n.status, n.delivered_at is not None) == ("delivered", True)
+
+
+def test_r5_r8_the_department_head_sees_the_department_s_open_orders(web):
+    client, signer, order_id, sessions, clock, _s = web
+    with sessions() as s:
+        dept = s.get(WorkOrder, order_id).department_id
+    url = signer.department_url(dept).replace("http://127.0.0.1:8368", "")
+    page = client.get(url)
+    assert page.status_code == 200 and "民事审判第一庭" in page.text
+    assert 'id="count">1<' in page.text and 'data-light="green"' in page.text
+    clock["now"] = NOW + timedelta(days=10)  # past the feedback deadline: red
+    assert 'data-light="red"' in client.get(url).text and "已逾期" in client.get(url).text
+    assert client.get("/d/forged.token").status_code == 403
+
+
+def test_r5_the_judge_s_text_links_the_order_and_the_head_s_the_department(web):
+    from hotline.jobs import Jobs
+
+    _client, signer, order_id, sessions, _clock, settings = web
+    jobs = Jobs(settings)
+    with sessions() as s:
+        texts = {n.kind: n for n in s.scalars(select(Notice).where(Notice.order_id == order_id))}
+        dept = s.get(WorkOrder, order_id).department_id
+    assert jobs.link_for(texts["dispatch"]) == signer.feedback_url(order_id)
+    assert jobs.link_for(texts["copy"]).startswith("http://127.0.0.1:8368/d/")
+    assert signer.department_id(jobs.link_for(texts["copy"]).rsplit("/", 1)[1]) == dept

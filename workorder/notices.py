@@ -59,7 +59,7 @@ def copy_text(number: str, order_type: int, assignee: str, due: datetime, tz: Zo
               urgent: bool = False) -> str:
     prefix = "【12368】" + ("【紧急】" if urgent else "")
     return (f"{prefix}工单{number}（{OrderType(order_type).label_zh}）已转{assignee}办理，"
-            f"请督促于{_deadline_text(due, tz)}前反馈。")
+            f"请督促于{_deadline_text(due, tz)}前反馈：{LINK}")
 
 
 def _add(session: Session, order: WorkOrder, kind: str, role: str, name: str, mobile: str,

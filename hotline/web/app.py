@@ -21,7 +21,7 @@ from hotline import bootstrap
 from hotline.settings import Settings
 from hotline.sms.twilio import signature_ok
 from hotline.web.links import LinkError, Links, secret
-from workorder.models import Notice, OrderHistory, WorkOrder
+from workorder.models import Department, Notice, OrderHistory, WorkOrder
 from workorder.orders import OrderError
 from workorder.types import OrderStatus, OrderType
 
@@ -132,7 +132,37 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
                                                " (R5)"))
         return Response(status_code=204)
 
+    async def department_page(request: Request) -> Response:
+        """The department head's open orders (R5, R8): lights and deadlines."""
+        try:
+            dept_id = signer.department_id(request.path_params["token"])
+        except LinkError as exc:
+            if exc.expired:
+                return _message("链接已过期。请使用最新短信中的链接。", 410)
+            return _message("链接无效，请核对短信中的链接。", 403)
+        now = clock()
+        with sessions() as session:
+            dept = session.get(Department, dept_id)
+            if dept is None:
+                return _message("链接无效，请核对短信中的链接。", 403)
+            orders = session.scalars(
+                select(WorkOrder).where(WorkOrder.department_id == dept_id,
+                                        WorkOrder.status.in_([OrderStatus.TO_DISPATCH.value,
+                                                              OrderStatus.DISPATCHED.value]))
+                .order_by(WorkOrder.feedback_due_at)).all()
+            rows = []
+            for o in orders:
+                due = o.feedback_due_at or o.dispatch_due_at
+                last = (due - timedelta(microseconds=1)).astimezone(tz) if due else None
+                rows.append({"number": o.number, "type": OrderType(o.order_type).label_zh,
+                             "assignee": o.assignee_name or "",
+                             "due": f"{last:%m-%d} 24:00 前" if last else "",
+                             "light": service.light(o, now) or "green"})
+            return _page("department.html", department=dept.name, court=dept.court,
+                         rows=rows)
+
     return Starlette(routes=[
+        Route("/d/{token}", department_page, methods=["GET"]),
         Route("/f/{token}", feedback_page, methods=["GET"]),
         Route("/f/{token}", feedback_submit, methods=["POST"]),
         Route("/done/{number}", done, methods=["GET"]),

@@ -34,6 +34,7 @@ def secret(data_dir: Path) -> str:
 class Links:
     def __init__(self, key: str, base_url: str, max_age_s: int = LINK_DAYS * 86400) -> None:
         self._signer = TimestampSigner(key, salt="feedback")
+        self._dept_signer = TimestampSigner(key, salt="department")
         self.base = base_url.rstrip("/")
         self.max_age_s = max_age_s
 
@@ -43,9 +44,19 @@ class Links:
     def feedback_url(self, order_id: int) -> str:
         return f"{self.base}/f/{self.token(order_id)}"
 
+    def department_url(self, department_id: int) -> str:
+        """The department head's list of open orders (a link in the copy of a dispatch)."""
+        return f"{self.base}/d/{self._dept_signer.sign(str(department_id)).decode()}"
+
+    def department_id(self, token: str) -> int:
+        return self._unsign(self._dept_signer, token)
+
     def order_id(self, token: str) -> int:
+        return self._unsign(self._signer, token)
+
+    def _unsign(self, signer: TimestampSigner, token: str) -> int:
         try:
-            return int(self._signer.unsign(token, max_age=self.max_age_s))
+            return int(signer.unsign(token, max_age=self.max_age_s))
         except SignatureExpired:  # a subclass of BadSignature: test it first
             raise LinkError(expired=True) from None
         except (BadSignature, ValueError):
