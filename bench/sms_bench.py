@@ -92,8 +92,7 @@ def main() -> None:
                             answers=Answers(judge_unreachable=True), judge="法官m"
                             if i % 2 else "法官p")
                 s.flush()
-                ids = [n.id for n in s.new if isinstance(n, Notice)] or [
-                    x for x in s.scalars(select(Notice.id).where(Notice.order_id == o.id))]
+                ids = list(s.scalars(select(Notice.id).where(Notice.order_id == o.id)))
             jobs.kick(ids)
             if not args.no_kill and killed_at is None and i >= args.orders * 0.4:
                 worker.send_signal(signal.SIGKILL)

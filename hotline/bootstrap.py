@@ -13,7 +13,7 @@ import threading
 import time as time_mod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -51,13 +51,8 @@ def build_calendar(settings: Settings) -> CourtCalendar:
 
 def build_service(settings: Settings) -> Service:
     """The work-order service with the court's calendar, deadline policy and quiet hours."""
-    quiet = QuietHours(_hhmm(settings.sms_quiet_from), _hhmm(settings.sms_quiet_until))
-    return Service(build_calendar(settings), settings.policy, quiet)
-
-
-def _hhmm(value: str) -> time:
-    hh, mm = value.split(":")
-    return time(int(hh), int(mm))
+    return Service(build_calendar(settings), settings.policy,
+                   QuietHours(*settings.sms_quiet_hours))
 
 
 def build_sender(settings: Settings) -> SmsSender:

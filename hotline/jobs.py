@@ -41,6 +41,7 @@ class Jobs:
         self.settings = settings
         self.huey = build_huey(settings)
         self._sender = sender
+        self._links = None
         self._bootstrap = bootstrap
         huey = self.huey
 
@@ -77,16 +78,22 @@ class Jobs:
 
     def link_for(self, notice: Notice) -> str:
         """The signed link of the order's feedback page (R7)."""
-        from hotline.web.app import links
-
         if not notice.order_id:
             return ""
-        signer = links(self.settings)
+        signer = self.links()
         if notice.kind == "copy":  # the department head: the department's open orders
             with self.sessions()() as s:
                 dept = s.get(WorkOrder, notice.order_id).department_id
             return signer.department_url(dept) if dept else ""
         return signer.feedback_url(notice.order_id)
+
+    def links(self):
+        """The links' signer, built once (it reads the key file)."""
+        if self._links is None:
+            from hotline.web.app import links
+
+            self._links = links(self.settings)
+        return self._links
 
     def deliver(self, notice_id: int) -> str:
         """Send one notice now; a retry is scheduled for when the back-off ends."""

@@ -115,6 +115,11 @@ class Settings:
         return Path.home() / ".cache" / "hotline12368" / "asterisk-sid"
 
     @property
+    def sms_quiet_hours(self) -> tuple[time, time]:
+        return (_parse_hhmm("sms_quiet_from", self.sms_quiet_from),
+                _parse_hhmm("sms_quiet_until", self.sms_quiet_until))
+
+    @property
     def policy(self) -> Policy:
         """The work-order deadline policy (R5, R7, R8, R10) these settings describe."""
         try:
@@ -169,8 +174,7 @@ class Settings:
         _ = self.policy
         if self.sms_provider not in ("fake", "twilio"):
             raise SettingsError(f"sms_provider={self.sms_provider!r}: use 'fake' or 'twilio'")
-        quiet_end = _parse_hhmm("sms_quiet_until", self.sms_quiet_until)
-        _parse_hhmm("sms_quiet_from", self.sms_quiet_from)
+        _quiet_start, quiet_end = self.sms_quiet_hours
         if quiet_end > start:
             raise SettingsError(f"sms_quiet_until {self.sms_quiet_until} is after staffed_from "
                                 f"{self.staffed_from}: texts would wait into working time (R5)")
@@ -240,17 +244,18 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> Settings
         values[name] = _coerce(name, raw)
     settings = Settings(**values)  # type: ignore[arg-type]
     if not settings.ami_secret:
-        settings = settings.with_(ami_secret=_stored_secret(settings.data_dir))
+        settings = settings.with_(ami_secret=stored_secret(settings.data_dir, "ami.secret"))
     return settings.validate()
 
 
-def _stored_secret(data_dir: Path) -> str:
-    """The AMI password: generated once, kept in the data folder, readable by root only."""
-    path = data_dir / "ami.secret"
+def stored_secret(data_dir: Path, name: str, nbytes: int = 18) -> str:
+    """A secret (the AMI password, the links' signing key): generated once, kept in the data
+    folder, readable by root only."""
+    path = data_dir / name
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(18)
+    secret = secrets.token_urlsafe(nbytes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(secret)

@@ -500,10 +500,8 @@ class Service:
         plan = due_actions(self.clock(order), at, self.policy, self.calendar)
         # Something already due (a late dispatch's reminder): the next sweep records it.
         order.next_due_at = at if plan.actions else plan.next_due_at
-        head = None
-        dept = routing.load(session).departments.get(order.department_id or -1)
-        if dept is not None:
-            head = (dept.head_name, dept.head_mobile)
+        dept = session.get(Department, order.department_id) if order.department_id else None
+        head = (dept.head_name, dept.head_mobile) if dept is not None else None
         notices.dispatch_notices(session, order, head, at, self.calendar.tz, self.quiet)
         self._flush(session, order)
         self._log(session, order, at, by, "dispatched", {

@@ -3,11 +3,11 @@ with the hotline's secret; it expires, and it is refused once the order was fed 
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+
+from hotline.settings import stored_secret
 
 LINK_DAYS = 10  # feedback is due in 3 working days; a holiday week fits in 10 days
 
@@ -19,16 +19,8 @@ class LinkError(Exception):
 
 
 def secret(data_dir: Path) -> str:
-    """The signing key: generated once into the data folder, readable by root only."""
-    path = data_dir / "links.secret"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    """The signing key of the links, generated once into the data folder."""
+    return stored_secret(data_dir, "links.secret", 32)
 
 
 class Links:
