@@ -51,8 +51,7 @@ class Jobs:
 
         @huey.periodic_task(crontab(minute="*"), name="deliver_due")
         def deliver_due() -> None:
-            report = notify.deliver_due(self.sessions(), self.sender(), datetime.now(UTC),
-                                        self.link_for)
+            report = self.deliver_all_due()
             if report.sent or report.retried or report.failed or report.flagged:
                 log.info("outbox: %s", report.as_dict())
 
@@ -67,6 +66,16 @@ class Jobs:
         self.deliver_notice = deliver_notice
         self.deliver_due = deliver_due
         self.sweep = periodic_sweep
+
+    @property
+    def lease(self):
+        return notify.lease_for(self.settings.sms_timeout_s)
+
+    def deliver_all_due(self) -> notify.DeliveryReport:
+        """Whatever is due now: pending texts whose job was lost, retries, the claims of a
+        dead worker whose lease ran out; flags the late ones (R5)."""
+        return notify.deliver_due(self.sessions(), self.sender(), datetime.now(UTC),
+                                  self.link_for, lease=self.lease)
 
     def sessions(self):
         return self._bootstrap.sessions(self.settings)
@@ -98,7 +107,7 @@ class Jobs:
     def deliver(self, notice_id: int) -> str:
         """Send one notice now; a retry is scheduled for when the back-off ends."""
         outcome = notify.deliver(self.sessions(), self.sender(), notice_id, datetime.now(UTC),
-                                 self.link_for)
+                                 self.link_for, lease=self.lease)
         if outcome == "retry":
             with self.sessions()() as s:
                 when = s.get(Notice, notice_id).next_attempt_at
@@ -119,12 +128,23 @@ class Jobs:
 
 class EmbeddedConsumer(Consumer):
     """Huey's consumer inside our own process: it must not take over the signal handlers
-    (the hotline's own Ctrl-C handling stops it)."""
+    (the hotline's own Ctrl-C handling stops it), and on start it sends what the last run
+    left pending at once rather than at the next minute."""
+
+    def __init__(self, jobs: Jobs, **kwargs) -> None:
+        super().__init__(jobs.huey, **kwargs)
+        self._jobs = jobs
 
     def _set_signal_handlers(self) -> None:
         return None
 
+    def start(self) -> None:
+        super().start()
+        self._jobs.deliver_due()
+        # and what a dead worker held, as soon as its claims' lease has run out
+        self._jobs.deliver_due.schedule(delay=self._jobs.lease.total_seconds() + 1)
+
 
 def consumer(jobs: Jobs, workers: int = 2, periodic: bool = True) -> EmbeddedConsumer:
-    return EmbeddedConsumer(jobs.huey, workers=workers, worker_type="thread", periodic=periodic,
+    return EmbeddedConsumer(jobs, workers=workers, worker_type="thread", periodic=periodic,
                             initial_delay=0.05, max_delay=0.5, check_worker_health=False)

@@ -21,15 +21,22 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.sms import SmsError, SmsSender
 from workorder.models import Notice, OrderHistory
+from workorder.notices import LINK
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # a claimed notice not recorded by then is looked at again
+
+
+def lease_for(timeout_s: float) -> timedelta:
+    """How long a claim holds: a lookup and a send, each bounded by the SMS time-out, and
+    a margin; after that the worker holding it is taken to be dead."""
+    return timedelta(seconds=2 * timeout_s + 15)
 FLAG_BEFORE = timedelta(minutes=30)  # R5: phone the recipient if not sent by due_by - this
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -52,34 +59,49 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _claim(sessions: sessionmaker, notice_id: int, now: datetime) -> Notice | None:
+def _claim(sessions: sessionmaker, notice_id: int, now: datetime, lease: timedelta,
+           link_for: Callable[[Notice], str]) -> tuple[Notice, bool] | None:
+    """Take the notice for sending; the flag says whether an earlier claim's lease ran out
+    (its worker died, maybe after the provider accepted the text). The first claim fills
+    in the link and keeps the text as it goes out, so a text sent again after a crash is
+    the very same text, and the provider can be asked whether it has it."""
     with sessions.begin() as s:
-        n = s.execute(update(Notice).where(
-            Notice.id == notice_id,
-            or_(Notice.status == "pending",
-                (Notice.status == "sending") & (Notice.next_attempt_at <= now)))
-            .values(status="sending", attempts=Notice.attempts + 1,
-                    next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)).rowcount
+        before = s.scalar(select(Notice.status).where(Notice.id == notice_id))
+        if before == "pending":
+            free = Notice.status == "pending"
+        elif before == "sending":
+            free = (Notice.status == "sending") & (Notice.next_attempt_at <= now)
+        else:
+            return None
+        n = s.execute(update(Notice).where(Notice.id == notice_id, free)
+                      .values(status="sending", attempts=Notice.attempts + 1,
+                              next_attempt_at=now + lease)
+                      .execution_options(synchronize_session=False)).rowcount
         if not n:
             return None
         notice = s.get(Notice, notice_id)
+        if LINK in notice.body:
+            notice.body = notice.body.replace(LINK, link_for(notice))
+            s.flush()
         s.expunge(notice)
-        return notice
+        return notice, before == "sending"
 
 
 def deliver(sessions: sessionmaker, sender: SmsSender, notice_id: int, now: datetime,
             link_for: Callable[[Notice], str], status_callback: str | None = None,
-            was_sending: bool = False) -> str:
+            lease: timedelta = LEASE) -> str:
     """Deliver one notice; returns what happened (sent, adopted, retry, failed, skipped)."""
-    notice = _claim(sessions, notice_id, now)
-    if notice is None:
+    claimed = _claim(sessions, notice_id, now, lease, link_for)
+    if claimed is None:
         return "skipped"
-    body = notice.body.replace("{link}", link_for(notice))
+    notice, was_sending = claimed
+    body = notice.body
     lookup = getattr(sender, "lookup", None)
     if was_sending and lookup is not None:
         found = lookup(notice.to_mobile, body, notice.created_at)
         if found:
+            log.info("notice %s: found at the provider after a crash (%s), not sent again",
+                     notice.id, found)
             _record(sessions, notice, sender.name, found, now)
             return "adopted"
     try:
@@ -129,17 +151,17 @@ def flag_late(session: Session, now: datetime) -> int:
 
 
 def deliver_due(sessions: sessionmaker, sender: SmsSender, now: datetime,
-                link_for: Callable[[Notice], str], limit: int = 500) -> DeliveryReport:
+                link_for: Callable[[Notice], str], limit: int = 500,
+                lease: timedelta = LEASE) -> DeliveryReport:
     """Every notice whose time has come, and the flags for late ones."""
     report = DeliveryReport()
     with sessions.begin() as s:
         report.flagged = flag_late(s, now)
-        due = s.execute(select(Notice.id, Notice.status).where(
+        due = s.execute(select(Notice.id).where(
             Notice.status.in_(["pending", "sending"]), Notice.next_attempt_at <= now)
             .order_by(Notice.next_attempt_at, Notice.id).limit(limit)).all()
-    for notice_id, status in due:
-        outcome = deliver(sessions, sender, notice_id, now, link_for,
-                          was_sending=status == "sending")
+    for (notice_id,) in due:
+        outcome = deliver(sessions, sender, notice_id, now, link_for, lease=lease)
         if outcome in ("sent", "adopted", "failed"):
             setattr(report, outcome, getattr(report, outcome) + 1)
         elif outcome == "retry":

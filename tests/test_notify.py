@@ -114,3 +114,35 @@ def test_r5_a_provider_down_for_hours_is_flagged_before_the_two_hour_limit(sessi
     assert flagged == 2 and fake.sent == []
     first_flag = min(n.flagged_at for n in notices(sessions))
     assert first_flag <= MON + timedelta(hours=2) - notify.FLAG_BEFORE
+
+
+def test_r5_a_worker_killed_after_twilio_accepted_the_text_does_not_send_it_again(sessions,
+                                                                                   monkeypatch):
+    """The same crash with the real Twilio client, against Prism behind a record of what
+    Twilio accepted: after the lease the text is found at the provider (same text, same
+    link, kept at the first claim) and adopted, not sent again."""
+    from support.prism import ACCOUNT, TOKEN, PrismServer
+    from support.twilio_record import Record
+
+    from hotline.sms.twilio import TwilioSender
+
+    real = notify._record
+
+    def crash(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    with PrismServer() as prism, Record(prism.url) as provider:
+        twilio = TwilioSender(ACCOUNT, TOKEN, "+15005550006", base_url=provider.url)
+        monkeypatch.setattr(notify, "_record", crash)
+        with pytest.raises(SystemExit):
+            notify.deliver_due(sessions, twilio, MON, link)
+        monkeypatch.setattr(notify, "_record", real)
+        first = notices(sessions)[0]
+        assert first.status == "sending" and "{link}" not in first.body
+        assert first.body.endswith(link(first))
+        later = notify.deliver_due(sessions, twilio, MON + notify.LEASE + timedelta(seconds=1),
+                                   link)
+        assert (later.adopted, later.sent) == (1, 1)
+        assert provider.summary() == {"accepted": 2, "texts": 2, "accepted_twice": 0}
+    assert all(n.status == "sent" and n.provider_id.startswith("SM")
+               for n in notices(sessions))

@@ -125,3 +125,35 @@ def test_the_fake_sender_keeps_messages_and_fails_on_request():
     sent = fake.send("13900000002", "工单")
     assert [m.body for m in fake.sent] == ["工单"] and sent.provider_id == "FAKE00000001"
     assert e164("13900000002") == "+8613900000002" and e164("+15005550006") == "+15005550006"
+
+
+def test_lookup_reads_twilio_s_pages_back_to_the_time_of_the_text(prism):
+    """After a crash the outbox asks Twilio whether it has the text already; a busy
+    department head's number has many texts, so the lookup reads page after page."""
+    from datetime import UTC, datetime, timedelta
+
+    from support.twilio_record import Record
+
+    with Record(prism.url) as provider:
+        s = sender(provider.url)
+        start = datetime.now(UTC)
+        first = s.send("13900000002", "【12368】工单A").provider_id
+        for i in range(230):
+            s.send("13900000002", f"【12368】工单B{i}")
+        s.send("13900000003", "【12368】工单C")
+        assert s.lookup("13900000002", "【12368】工单A", start) == first
+        assert s.lookup("13900000002", "【12368】工单D", start) is None
+        assert s.lookup("13900000003", "【12368】工单A", start) is None
+        # texts older than the one asked about (by more than the clock skew) are not read
+        assert s.lookup("13900000002", "【12368】工单A", start + timedelta(hours=1)) is None
+
+
+def test_credentials_are_never_logged(prism, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    s = sender(prism.url)
+    s.send("13900000002", "【12368】x")
+    with pytest.raises(SmsError):
+        sender(prism.url, prefer="code=400").send("13900000002", "x")
+    assert ACCOUNT not in caplog.text and TOKEN not in caplog.text

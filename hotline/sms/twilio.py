@@ -9,8 +9,10 @@ Credentials are never logged or put in error messages.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from datetime import timedelta
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -20,6 +22,8 @@ from twilio.rest import Client
 
 from hotline.sms import Sent, SmsError, e164
 
+_CLOCK_SKEW = timedelta(minutes=5)  # our clock against the provider's
+_LOOKUP_LIMIT = 5000  # messages read back at most in a lookup
 _TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*\.twilio\.com")
 
 
@@ -53,6 +57,9 @@ class TwilioSender:
         if not (account_sid and auth_token and from_number):
             raise ValueError("Twilio needs twilio_account_sid, twilio_auth_token and "
                              "twilio_from in the settings")
+        # twilio-python logs every request at INFO, with the account in each URL: that is
+        # a credential's half in the log, and a dozen lines per text
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
         self._http = _HttpClient(base_url, timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._from = from_number
@@ -80,12 +87,20 @@ class TwilioSender:
 
     def lookup(self, to: str, body: str, since) -> str | None:
         """The sid of a message already accepted with this text to this number since
-        ``since`` (a send whose answer was lost in a crash), or None."""
+        ``since`` (a send whose answer was lost in a crash), or None. Twilio lists the
+        newest first, so the pages are read back to ``since``; a message still queued has
+        no DateSent yet, so Twilio's date filter cannot be used."""
+        oldest = since - _CLOCK_SKEW if since is not None else None
         try:
-            for msg in self._client.messages.list(to=e164(to), date_sent_after=since,
-                                                  limit=50):
+            for n, msg in enumerate(self._client.messages.stream(
+                    to=e164(to), from_=self._from, page_size=100)):
+                created = msg.date_created
+                if oldest is not None and created is not None and created < oldest:
+                    break
                 if msg.body == body:
                     return msg.sid
+                if n >= _LOOKUP_LIMIT:
+                    break
         except (TwilioRestException, requests.RequestException):
             return None  # unknown: the caller sends again rather than lose the message
         return None

@@ -27,6 +27,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen | None) -> None:
+    """End a child this module started, by its PID: politely, then for sure."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class PrismServer:
     def __init__(self, log_requests: bool = False) -> None:
         self.binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
@@ -70,13 +81,7 @@ class PrismServer:
             return False
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
 
     def requests_logged(self, method: str = "post", path_part: str = "/Messages.json") -> int:
         """How many requests Prism logged (started with log_requests=True)."""
