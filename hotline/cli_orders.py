@@ -368,7 +368,8 @@ def sweep(ctx, at, as_json):
     settings = _settings(ctx)
     service = bootstrap.build_service(settings)
     now = at.replace(tzinfo=settings.tz).astimezone(UTC) if at else _now()
-    report = run_sweep(bootstrap.sessions(settings), service.calendar, service.policy, now)
+    report = run_sweep(bootstrap.sessions(settings), service.calendar, service.policy, now,
+                       quiet=service.quiet)
     d = report.as_dict()
     _emit(d, as_json, f"looked at {d['orders']} due orders: {d['overdue']} newly overdue, "
                       f"{d['reminders']} reminders, {d['escalations']} escalations, "
@@ -399,23 +400,18 @@ def reminders_list(settings, service, session, show_all, as_json):
         + (f"  sent {r['sent_at']}" if r["sent_at"] else "") for r in rows) or "no reminders")
 
 
-@reminders.command(name="sent")
+@reminders.command(name="send")
 @click.argument("reminder_id", type=int)
+@click.option("--phoned", is_flag=True,
+              help="The reminder was made by phone: record it, send no text.")
 @_by
 @_unit
-def reminders_sent(settings, service, session, reminder_id, by):
-    """Record that a reminder went out (R8)."""
-    from workorder.models import OrderHistory
-
-    r = session.get(Reminder, reminder_id)
-    if r is None:
-        raise Fail(f"no reminder {reminder_id}; see `hotline reminders list`")
-    if r.sent_at is not None:
-        raise Fail(f"reminder {reminder_id} was sent already at {_local(r.sent_at, settings)}")
-    r.sent_at, r.sent_by = _now(), by
-    session.add(OrderHistory(order_id=r.order_id, at=r.sent_at, actor=by, action="reminded",
-                             changes={}, reason=f"reminder #{r.round} to {r.to_name} (R8)"))
-    click.echo(f"reminder {reminder_id} recorded as sent")
+def reminders_send(settings, service, session, reminder_id, phoned, by):
+    """Send a reminder (催办, R8): a text to the department head and the assignee through
+    the outbox (or record one made by phone)."""
+    texts = service.remind(session, reminder_id, by=by, at=_now(), phoned=phoned)
+    click.echo(f"reminder {reminder_id} recorded as made by phone" if phoned else
+               f"reminder {reminder_id}: {texts} text{'s' if texts != 1 else ''} queued")
 
 
 @main.group()

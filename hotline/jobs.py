@@ -59,9 +59,12 @@ class Jobs:
         @huey.lock_task("sweep")
         def periodic_sweep() -> None:
             service = self._bootstrap.build_service(settings)
-            report = sweep(self.sessions(), service.calendar, service.policy, datetime.now(UTC))
+            report = sweep(self.sessions(), service.calendar, service.policy, datetime.now(UTC),
+                           quiet=service.quiet)
             if report.overdue or report.reminders or report.escalations or report.callbacks:
                 log.info("sweep: %s", report.as_dict())
+            if report.texts:  # the ladder's texts: send them now, not at the next minute
+                self.deliver_due()
 
         self.deliver_notice = deliver_notice
         self.deliver_due = deliver_due

@@ -86,8 +86,16 @@ def test_the_sweep_and_reminders_from_the_command_line(hotline):
     assert (again["orders"], again["reminders"], again["escalations"]) == (0, 0, 0)
     [reminder] = json.loads(hotline("reminders", "list", "--json"))
     assert (reminder["order"], reminder["to"]) == (number, "立案长m")
-    hotline("reminders", "sent", str(reminder["id"]), "--by", "seat1001")
-    assert "sent already" in hotline("reminders", "sent", str(reminder["id"]), ok=False)
+    # the filing head is both the assignee and the department head: one text
+    assert "1 text queued" in hotline("reminders", "send", str(reminder["id"]), "--by",
+                                       "seat1001")
+    assert "sent already" in hotline("reminders", "send", str(reminder["id"]), "--phoned",
+                                     ok=False)
+    texts = json.loads(hotline("notices", "list", "--json"))
+    kinds = sorted(t["kind"] for t in texts)
+    # R5 dispatch, R8 the reminder, the ladder's three steps
+    assert kinds == ["dispatch", "escalate-1", "escalate-2", "escalate-3", "remind-1"], kinds
+    assert all("催办" in t["body"] for t in texts if t["kind"] == "remind-1")
     shown = hotline("orders", "show", number)
     assert "OVERDUE" in shown and "escalated L3 president 院长m" in shown
 

@@ -14,7 +14,15 @@ from support import court
 
 from hotline.db import make_engine
 from workorder import sweep as sweep_mod
-from workorder.models import Call, CallbackTask, Escalation, OrderHistory, Reminder, WorkOrder
+from workorder.models import (
+    Call,
+    CallbackTask,
+    Escalation,
+    Notice,
+    OrderHistory,
+    Reminder,
+    WorkOrder,
+)
 from workorder.registration import Arrival, register_call
 from workorder.sweep import sweep
 
@@ -83,6 +91,57 @@ def test_r8_an_order_without_feedback_turns_red_once_with_one_reminder_and_one_e
         assert o.next_due_at == datetime(2026, 12, 1, tzinfo=SH)
         assert o.escalation_level == 1
         assert s.scalar(select(func.count()).where(OrderHistory.action == "sweep")) == 1
+        # the ladder's first step is texted to the department leader, in the same
+        # transaction as the escalation, once however often the sweep runs
+        [text] = s.scalars(select(Notice).where(Notice.kind.like("escalate-%")))
+        assert (text.kind, text.to_name, text.to_mobile) == ("escalate-1", "信访长m",
+                                                             e.to_mobile)
+        assert text.body.startswith(f"【12368】工单{number}（") and "逾期未反馈" in text.body
+        assert text.next_attempt_at == friday  # 09:00 is outside the quiet hours
+    assert first.texts == 1
+
+
+def test_r8_the_operator_s_reminder_is_texted_once_and_refused_when_no_longer_needed(
+        sessions, svc, directory):
+    from workorder.orders import OrderError
+
+    [number] = forwarded(sessions, svc)
+    friday = datetime(2026, 11, 27, 9, 0, tzinfo=SH)
+    sweep(sessions, svc.calendar, svc.policy, friday)
+    with sessions.begin() as s:
+        r = s.scalar(select(Reminder))
+        assert svc.remind(s, r.id, by="seat1001", at=friday + timedelta(minutes=5)) >= 1
+    with sessions() as s:
+        texts = list(s.scalars(select(Notice).where(Notice.kind == "remind-1")))
+        assert {t.to_name for t in texts} >= {"信访长m"}
+        assert all(t.due_by == r.due_by and "催办" in t.body for t in texts)
+        assert s.scalar(select(OrderHistory.reason).where(OrderHistory.action == "reminded")) \
+            .startswith("reminder #1 to 信访长m by SMS")
+    with sessions.begin() as s, pytest.raises(OrderError, match="sent already"):
+        svc.remind(s, r.id, by="seat1002", at=friday + timedelta(minutes=6), phoned=True)
+    with sessions.begin() as s, pytest.raises(OrderError, match="no reminder 999"):
+        svc.remind(s, 999, by="seat1002", at=friday)
+    # a second order whose reminder comes after its feedback: nothing to remind about
+    [late] = forwarded(sessions, svc, at=MON + timedelta(hours=1))
+    sweep(sessions, svc.calendar, svc.policy, friday + timedelta(hours=1))
+    with sessions.begin() as s:
+        o = svc.find(s, court.MID, late)
+        svc.feedback(s, o, by="法官m", at=friday + timedelta(hours=2), text="已联系当事人")
+        pending = s.scalar(select(Reminder).where(Reminder.order_id == o.id))
+    with sessions.begin() as s, pytest.raises(OrderError, match="answered or closed"):
+        svc.remind(s, pending.id, by="seat1001", at=friday + timedelta(hours=3))
+    with sessions() as s:
+        assert s.get(Reminder, pending.id).sent_at is None  # nothing changed by the refusal
+
+
+def test_r8_an_escalation_at_night_is_texted_when_the_quiet_hours_end(sessions, svc,
+                                                                       directory):
+    forwarded(sessions, svc)
+    night = datetime(2026, 11, 27, 2, 0, tzinfo=SH)
+    assert sweep(sessions, svc.calendar, svc.policy, night, quiet=svc.quiet).texts == 1
+    with sessions() as s:
+        text = s.scalar(select(Notice).where(Notice.kind == "escalate-1"))
+    assert text.next_attempt_at == datetime(2026, 11, 27, 8, 0, tzinfo=SH)
 
 
 def test_r8_a_primary_courts_order_climbs_to_the_intermediate_courts_president(
@@ -200,16 +259,21 @@ def test_r2_r10_abandoned_and_unanswered_calls_get_one_callback_each(sessions, s
     assert tasks == [("13800000001", "abandoned"), ("13800000002", "unanswered")]
 
 
-def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(settings):
+def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(tmp_path):
     """`hotline serve` runs the job worker in-process: an order already overdue gets its
-    reminder from the sweep job, and the dispatch texts go out, with nobody typing a
-    command. (The sweep and the outbox are also periodic jobs, every minute.)"""
+    reminder and its escalation texts from the sweep job, and all the texts go out, with
+    nobody typing a command. (The sweep and the outbox are also periodic jobs, every
+    minute.) No quiet hours here: the test must not depend on the hour it runs at."""
     import asyncio
 
-    from hotline import bootstrap
-    from hotline.jobs import Jobs
-    from workorder.models import Notice
+    from conftest import line_config, write_config
 
+    from hotline import bootstrap
+    from hotline import settings as hotline_settings
+    from hotline.jobs import Jobs
+
+    write_config(tmp_path, **line_config(sms_quiet_from="00:00", sms_quiet_until="00:00"))
+    settings = hotline_settings.load(environ={}, data_dir=str(tmp_path))
     bootstrap.setup(settings, demo=False, prompts=False)
     sessions = bootstrap.sessions(settings)
     svc = court.service()
@@ -243,6 +307,10 @@ def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(settings):
             assert refused.value.code == 403
 
     asyncio.run(serve_briefly())
-    # the petition office head is assignee and department head: one text
-    assert count(sessions, Reminder) == 1 and sent() == count(sessions, Notice) == 1
+    # the petition office head is assignee and department head: one dispatch text; the
+    # ladder's three steps (leader, deputy president, president) one text each
+    with sessions() as s:
+        kinds = sorted(s.scalars(select(Notice.kind).where(Notice.status == "sent")))
+    assert kinds == ["dispatch", "escalate-1", "escalate-2", "escalate-3"]
+    assert count(sessions, Reminder) == 1 and sent() == count(sessions, Notice)
     bootstrap._engine.cache_clear()

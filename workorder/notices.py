@@ -1,4 +1,5 @@
-"""The SMS notices a work order needs (R5 dispatch, R4.8 urgent reports), as rows of the
+"""The SMS notices a work order needs (R5 dispatch, R4.8 urgent reports, R8 reminders and
+the escalation ladder), as rows of the
 outbox written in the caller's transaction: which text, to whom, and not before when.
 
 Texts are short Chinese (one 70-character segment where possible) with the order number,
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from workorder.models import Notice, WorkOrder
 from workorder.types import OrderType, Role
 
-__all__ = ["LINK", "QuietHours", "dispatch_notices", "dispatch_text", "report_notice"]
+__all__ = ["LINK", "QuietHours", "dispatch_notices", "dispatch_text", "escalation_row",
+           "reminder_notices", "report_notice"]
 
 LINK = "{link}"  # replaced by the sender with the signed feedback link
 
@@ -100,3 +102,41 @@ def report_notice(session: Session, order: WorkOrder, role: Role, name: str, mob
             f"{what}，请即关注：{LINK}")
     _add(session, order, "report", role.value, name, mobile, body, now,
          now, now)
+
+
+def reminder_text(number: str, order_type: int, round_: int) -> str:
+    again = f"第{round_}次" if round_ > 1 else ""
+    return (f"【12368】{again}催办：工单{number}（{OrderType(order_type).label_zh}）"
+            f"已逾期未反馈，请尽快办理并反馈：{LINK}")
+
+
+def reminder_notices(session: Session, order: WorkOrder, round_: int, head: tuple[str, str],
+                     now: datetime, due_by: datetime, tz: ZoneInfo,
+                     quiet: QuietHours) -> int:
+    """R8: the reminder (催办) to the department head, and to the assignee if someone else;
+    it waits out the quiet hours (it is not urgent by itself) and is flagged for a phone
+    call if still not sent shortly before the reminder's own deadline. Returns how many
+    texts were written (none when nobody has a mobile number on file)."""
+    before = len(session.new)
+    body = reminder_text(order.number, order.order_type, round_)
+    not_before = quiet.not_before(now, tz)
+    kind = f"remind-{round_}"
+    _add(session, order, kind, Role.DEPARTMENT_HEAD.value, head[0], head[1], body, now,
+         not_before, due_by)
+    if order.assignee_mobile and order.assignee_mobile != head[1]:
+        _add(session, order, kind, order.assignee_role or "", order.assignee_name or "",
+             order.assignee_mobile, body, now, not_before, due_by)
+    return len(session.new) - before
+
+
+def escalation_row(order_id: int, number: str, order_type: int, level: int, role: Role,
+                   name: str, mobile: str, now: datetime, tz: ZoneInfo,
+                   quiet: QuietHours) -> dict:
+    """R8's ladder: the text telling the next level up that an order reached it, as a row
+    for the sweep's batch insert (one per order, level and mobile)."""
+    body = (f"【12368】工单{number}（{OrderType(order_type).label_zh}）逾期未反馈，"
+            f"已提级报{role.label_zh}督办：{LINK}")
+    return {"order_id": order_id, "kind": f"escalate-{level}", "to_role": role.value,
+            "to_name": name, "to_mobile": mobile, "body": body, "created_at": now,
+            "next_attempt_at": quiet.not_before(now, tz), "due_by": None,
+            "status": "pending", "attempts": 0}

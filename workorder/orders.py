@@ -18,7 +18,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from workorder import callbacks, casenumber, notices, phone, routing
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions, end_of_working_day, light
-from workorder.models import Case, Department, Judge, OrderCall, OrderHistory, WorkOrder
+from workorder.models import (
+    Case,
+    Department,
+    Judge,
+    OrderCall,
+    OrderHistory,
+    Reminder,
+    WorkOrder,
+)
 from workorder.registration import next_order_number
 from workorder.rules import Answers, History, Proposal, propose
 from workorder.types import CallbackReason, Channel, OrderStatus, OrderType, Role
@@ -508,6 +516,36 @@ class Service:
             "status": (OrderStatus.TO_DISPATCH.value, order.status),
             "feedback_due_at": (None, order.feedback_due_at)},
             "dispatched after the 2-hour limit (R5)" if late else "")
+
+    def remind(self, session: Session, reminder_id: int, *, by: str, at: datetime,
+               phoned: bool = False) -> int:
+        """The operator's reminder (催办, R8): texted to the department head and the
+        assignee through the outbox, or recorded as made by phone. Returns the texts
+        written."""
+        check_actor(by)
+        r = session.get(Reminder, reminder_id)
+        if r is None:
+            raise OrderError(f"no reminder {reminder_id} (`reminders list` shows them)")
+        if r.sent_at is not None:
+            raise OrderError(f"reminder {reminder_id} was sent already at "
+                             f"{r.sent_at.astimezone(self.calendar.tz):%Y-%m-%d %H:%M} "
+                             f"by {r.sent_by}")
+        order = session.get(WorkOrder, r.order_id)
+        if order.feedback_at is not None or order.closed_at is not None:
+            raise OrderError(f"order {order.number} has been answered or closed since; "
+                             "no reminder is needed")
+        texts = 0
+        if not phoned:
+            if not r.to_mobile:
+                raise OrderError(f"no mobile number on file for {r.to_name or 'the head'} of "
+                                 f"order {order.number}; phone them and record it as phoned")
+            texts = notices.reminder_notices(session, order, r.round, (r.to_name, r.to_mobile),
+                                             at, r.due_by, self.calendar.tz, self.quiet)
+        r.sent_at, r.sent_by = at, by
+        how = "by phone" if phoned else f"by SMS ({texts} text{'s' if texts != 1 else ''})"
+        self._log(session, order, at, by, "reminded", {},
+                  f"reminder #{r.round} to {r.to_name or '?'} {how} (R8)")
+        return texts
 
     def feedback(self, session: Session, order: WorkOrder, *, by: str, at: datetime,
                  text: str) -> None:

@@ -10,7 +10,9 @@ and moves ``next_due_at`` on.
 Exactly once, however often it runs:
 
 * reminders and escalations have unique keys (order, round) and (order, level), inserted
-  with ``ON CONFLICT DO NOTHING``;
+  with ``ON CONFLICT DO NOTHING``; so does the text telling each level of the ladder that
+  an order reached it (order, ``escalate-N``, mobile), written to the outbox in the same
+  transaction;
 * each batch is one transaction that first takes the sweep's own row in ``line_state``,
   so two sweeps running at once (two workers, a cron job and a manual run) take turns
   batch by batch and the second sees what the first committed;
@@ -37,11 +39,13 @@ from workorder.models import (
     Call,
     CallbackTask,
     Escalation,
+    Notice,
     OrderHistory,
     Reminder,
     UTCDateTime,
     WorkOrder,
 )
+from workorder.notices import QuietHours, escalation_row
 from workorder.types import CallbackReason, CallOutcome, Role
 
 __all__ = ["SweepReport", "sweep"]
@@ -55,7 +59,8 @@ _CLAIM = text(
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
 _DUE = (
-    select(WorkOrder.id, WorkOrder.number, WorkOrder.court, WorkOrder.status,
+    select(WorkOrder.id, WorkOrder.number, WorkOrder.order_type, WorkOrder.court,
+           WorkOrder.status,
            WorkOrder.created_at, WorkOrder.dispatch_due_at, WorkOrder.dispatched_at,
            WorkOrder.feedback_due_at, WorkOrder.feedback_at, WorkOrder.overdue_at,
            WorkOrder.escalation_level, WorkOrder.department_id, WorkOrder.judge_id)
@@ -138,6 +143,7 @@ class SweepReport:
     reminders: int = 0  # reminder tasks opened (R8)
     escalations: int = 0  # ladder steps reached
     callbacks: int = 0  # callback tasks opened for abandoned/unanswered calls (R2, R10)
+    texts: int = 0  # escalation texts written to the outbox (R8)
     batches: int = 0
     seconds: float = 0.0
 
@@ -160,13 +166,14 @@ def _who(directory: routing.Directory, role: Role, court: str, dept: int | None,
 
 
 def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
-           policy: Policy, now: datetime, limit: int, report: SweepReport) -> int:
+           policy: Policy, quiet: QuietHours, now: datetime, limit: int,
+           report: SweepReport) -> int:
     conn = session.connection()
     conn.execute(_CLAIM, {"key": SWEEP_KEY, "value": now.isoformat()[:64], "at": now})
     rows = conn.execute(_DUE, {"now": now, "limit": limit}).all()
     if not rows:
         return 0
-    updates, reminders, escalations, history = [], [], [], []
+    updates, reminders, escalations, texts, history = [], [], [], [], []
     memo: dict = {}
     for r in rows:
         clock = Clock(r.status, r.created_at, r.dispatch_due_at, r.dispatched_at,
@@ -193,6 +200,9 @@ def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
                 escalations.append({"order_id": r.id, "level": a.level, "role": a.role.value,
                                     "at": a.at, "court": r.court, "to_name": name,
                                     "to_mobile": mobile})
+                if mobile:
+                    texts.append(escalation_row(r.id, r.number, r.order_type, a.level, a.role,
+                                                name, mobile, now, cal.tz, quiet))
                 level = max(level, a.level)
                 notes.append(f"escalated to {a.role.label_zh} {name or '?'}")
         updates.append({"oid": r.id, "v_overdue_at": overdue_at, "v_reason": reason,
@@ -206,6 +216,8 @@ def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
         report.reminders += _insert_once(conn, Reminder, reminders, ["order_id", "round"])
     if escalations:
         report.escalations += _insert_once(conn, Escalation, escalations, ["order_id", "level"])
+    if texts:  # in the same transaction as the escalation: the outbox (R8)
+        report.texts += _insert_once(conn, Notice, texts, ["order_id", "kind", "to_mobile"])
     report.orders += len(rows)
     report.batches += 1
     return len(rows)
@@ -235,7 +247,7 @@ def _abandoned_calls(session: Session, cal: CourtCalendar, policy: Policy,
 
 
 def sweep(sessions: Callable[[], Session], cal: CourtCalendar, policy: Policy,
-          now: datetime, batch: int = 5000) -> SweepReport:
+          now: datetime, batch: int = 5000, quiet: QuietHours | None = None) -> SweepReport:
     """Run the sweep at ``now``; ``sessions`` makes a new session (a sessionmaker)."""
     started = _time.perf_counter()
     report = SweepReport()
@@ -243,7 +255,8 @@ def sweep(sessions: Callable[[], Session], cal: CourtCalendar, policy: Policy,
         directory = routing.load(session)  # a snapshot: closing detaches, nothing expires
     while True:
         with sessions() as session, session.begin():
-            n = _batch(session, directory, cal, policy, now, batch, report)
+            n = _batch(session, directory, cal, policy, quiet or QuietHours(), now, batch,
+                       report)
         if n < batch:
             break
     with sessions() as session, session.begin():
