@@ -1,6 +1,6 @@
 """Benchmark of R5 dispatch texts through the whole path, with a worker killed half-way.
 
-    python bench/sms_bench.py [--orders 10000] [--rate 100] [--workers 4] [--no-kill]
+    python bench/sms_bench.py [--orders 10000] [--rate 50] [--workers 4] [--no-kill]
 
 Orders are forwarded at ``--rate`` per second by the real service (each dispatch writes its
 texts in its own transaction and nudges the job engine); ``hotline worker`` processes
@@ -67,7 +67,7 @@ def start_worker(data_dir: Path, workers: int, log: Path,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orders", type=int, default=10_000)
-    ap.add_argument("--rate", type=float, default=100.0, help="forwarded orders per second")
+    ap.add_argument("--rate", type=float, default=50.0, help="forwarded orders per second")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--out", default=None)

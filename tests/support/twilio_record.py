@@ -131,9 +131,16 @@ def make_handler(prism_url: str, state: _State) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client: expected
+            super().handle_error(request, client_address)
+
+
 def serve(prism_url: str, port: int) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(prism_url, _State()))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", port), make_handler(prism_url, _State()))
     server.serve_forever()
 
 
