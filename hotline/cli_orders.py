@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from hotline import bootstrap, ledger_export
 from hotline.cli import Fail, _guard, _local, _settings, main, orders
@@ -82,11 +82,15 @@ def _unit(fn):
         service = bootstrap.build_service(settings)
         try:
             with bootstrap.sessions(settings).begin() as session:
+                # Texts this unit writes (a dispatch, R5): sent once the commit is done. Held
+                # here: the session only keeps weak references once they are flushed.
+                written: list[Notice] = []
+                event.listen(session, "transient_to_pending",
+                             lambda _s, obj: written.append(obj) if isinstance(obj, Notice)
+                             else None)
                 result = fn(settings, service, session, *args, **kwargs)
                 session.flush()
-                # Texts this unit wrote (a dispatch, R5): sent once the commit is done.
-                texts = [o.id for o in session.identity_map.values()
-                         if isinstance(o, Notice) and o.status == "pending" and not o.attempts]
+                texts = [n.id for n in written]
         except (OrderError, RoutingError, callback_tasks.CallbackError,
                 ledger_mod.LedgerError) as exc:
             raise Fail(str(exc)) from None

@@ -44,7 +44,9 @@ def notices_list(ctx: click.Context, flagged: bool, limit: int, as_json: bool) -
         return
     for r in rows:
         click.echo(f"{r['id']:>6}  {r['order'] or '-'}  {r['kind']:<8} {r['to']} {r['mobile']}  "
-                   f"{r['status']}{' FLAGGED: phone them' if r['flagged'] else ''}"
+                   f"{r['status']}"
+                   f"{' until ' + r['next_attempt_at'] if r['status'] == 'pending' else ''}"
+                   f"{' FLAGGED: phone them' if r['flagged'] else ''}"
                    f"{'  ' + r['error'] if r['error'] else ''}")
     if not rows:
         click.echo("no notices")

@@ -38,6 +38,9 @@ def lease_for(timeout_s: float) -> timedelta:
     a margin; after that the worker holding it is taken to be dead."""
     return timedelta(seconds=2 * timeout_s + 15)
 FLAG_BEFORE = timedelta(minutes=30)  # R5: phone the recipient if not sent by due_by - this
+# an urgent text (due at once) or a late dispatch is flagged only if the sender has not
+# managed in this long: a phone call is for texts that did not go, not for all of them
+FLAG_GRACE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=30)
 
 
@@ -135,10 +138,12 @@ def _record(sessions: sessionmaker, notice: Notice, provider: str, provider_id: 
 
 
 def flag_late(session: Session, now: datetime) -> int:
-    """R5: notices not sent by shortly before their deadline are flagged for a phone call."""
+    """R5: notices not sent by shortly before their deadline (and not just written) are
+    flagged for a phone call."""
     late = session.scalars(select(Notice).where(
         Notice.status.in_(["pending", "sending"]), Notice.flagged_at.is_(None),
-        Notice.due_by.is_not(None), Notice.due_by <= now + FLAG_BEFORE)).all()
+        Notice.due_by.is_not(None), Notice.due_by <= now + FLAG_BEFORE,
+        Notice.created_at <= now - FLAG_GRACE)).all()
     for n in late:
         n.flagged_at = now
         if n.order_id:

@@ -74,6 +74,22 @@ def test_an_order_goes_from_the_hall_to_the_petition_office_and_back(hotline, tm
     assert openpyxl.load_workbook(tmp_path / "l.xlsx")["考核指标"]["A1"].value == "指标"
 
 
+def test_r5_a_forward_from_the_command_line_hands_its_texts_to_the_job_engine(hotline,
+                                                                              tmp_path):
+    """The texts a command writes are queued for the worker once the command commits:
+    urgent ones to go at once, the others when the quiet hours end (if they apply now)."""
+    from hotline.jobs import Jobs
+
+    number = hotline("orders", "new", "--channel", "hall", "--type", "5", "--phone",
+                     "13900002222").split()[0]
+    hotline("orders", "forward", number, "--about", "filing", "--urgent", "--by", "seat1001")
+    texts = json.loads(hotline("notices", "list", "--json"))
+    assert len(texts) >= 2 and {t["kind"] for t in texts} >= {"dispatch", "report"}
+    huey = Jobs(hotline_settings.load(environ={}, data_dir=str(tmp_path))).huey
+    queued = [t for t in huey.pending() if t.name.endswith("deliver_notice")]
+    assert sorted(t.args[0] for t in queued) == sorted(t["id"] for t in texts)
+
+
 def test_the_sweep_and_reminders_from_the_command_line(hotline):
     number = hotline("orders", "new", "--channel", "web", "--type", "5", "--phone",
                      "13900001111").split()[0]

@@ -17,7 +17,7 @@ from hotline.db import make_engine
 from hotline.sms import SmsError
 from hotline.sms.fake import FakeSender
 from workorder.models import Notice, OrderHistory
-from workorder.rules import Answers
+from workorder.rules import Answers, Complaint
 
 SH = ZoneInfo("Asia/Shanghai")
 MON = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
@@ -146,3 +146,25 @@ def test_r5_a_worker_killed_after_twilio_accepted_the_text_does_not_send_it_agai
         assert provider.summary() == {"accepted": 2, "texts": 2, "accepted_twice": 0}
     assert all(n.status == "sent" and n.provider_id.startswith("SM")
                for n in notices(sessions))
+
+
+def test_r4_8_an_urgent_text_is_flagged_only_when_it_has_not_gone_for_a_while(db_url):
+    """An urgent report is due at once; flagging it before the sender had a chance would
+    send operators to the phone for every urgent order."""
+    engine = make_engine(db_url)
+    made = sessionmaker(engine, expire_on_commit=False)
+    svc = court.service()
+    with made.begin() as s:
+        court.build(s)
+        o = svc.open_order(s, court.MID, channel="hall", order_type=5, by="seat1001", at=MON,
+                           caller_phone="13812345678")
+        svc.forward(s, o, version=None, by="seat1001", at=MON,
+                    answers=Answers(urgent=True, complaint=Complaint.FILING))
+    with made.begin() as s:
+        assert notify.flag_late(s, MON + timedelta(seconds=10)) == 0
+    with made.begin() as s:
+        assert notify.flag_late(s, MON + notify.FLAG_GRACE) > 0
+    with made() as s:
+        reports = list(s.scalars(select(Notice).where(Notice.kind == "report")))
+    assert reports and all(n.flagged_at == MON + notify.FLAG_GRACE for n in reports)
+    engine.dispose()
