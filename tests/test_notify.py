@@ -28,18 +28,32 @@ def link(notice: Notice) -> str:
 
 
 @pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    made = sessionmaker(engine, expire_on_commit=False)
-    svc = court.service()
-    with made.begin() as s:
-        court.build(s)
-        o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001", at=MON,
-                           caller_phone="13812345678", case_number=court.CASE)
-        svc.forward(s, o, version=None, by="seat1001", at=MON,
-                    answers=Answers(judge_unreachable=True))
-    yield made
-    engine.dispose()
+def forward_one(db_url):
+    """Sessions on a database holding the test court and one order forwarded at MON."""
+    engines = []
+
+    def make(order_type: int, answers: Answers, case: str | None = None) -> sessionmaker:
+        engine = make_engine(db_url)
+        engines.append(engine)
+        made = sessionmaker(engine, expire_on_commit=False)
+        svc = court.service()
+        with made.begin() as s:
+            court.build(s)
+            o = svc.open_order(s, court.MID, channel="hall", order_type=order_type,
+                               by="seat1001", at=MON, caller_phone="13812345678",
+                               case_number=case)
+            svc.forward(s, o, version=None, by="seat1001", at=MON, answers=answers)
+        return made
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def sessions(forward_one):
+    """A contact-the-judge order (R4.2): a text to the judge and one to the head."""
+    return forward_one(3, Answers(judge_unreachable=True), court.CASE)
 
 
 def notices(sessions):
@@ -148,18 +162,10 @@ def test_r5_a_worker_killed_after_twilio_accepted_the_text_does_not_send_it_agai
                for n in notices(sessions))
 
 
-def test_r4_8_an_urgent_text_is_flagged_only_when_it_has_not_gone_for_a_while(db_url):
+def test_r4_8_an_urgent_text_is_flagged_only_when_it_has_not_gone_for_a_while(forward_one):
     """An urgent report is due at once; flagging it before the sender had a chance would
     send operators to the phone for every urgent order."""
-    engine = make_engine(db_url)
-    made = sessionmaker(engine, expire_on_commit=False)
-    svc = court.service()
-    with made.begin() as s:
-        court.build(s)
-        o = svc.open_order(s, court.MID, channel="hall", order_type=5, by="seat1001", at=MON,
-                           caller_phone="13812345678")
-        svc.forward(s, o, version=None, by="seat1001", at=MON,
-                    answers=Answers(urgent=True, complaint=Complaint.FILING))
+    made = forward_one(5, Answers(urgent=True, complaint=Complaint.FILING))
     with made.begin() as s:
         assert notify.flag_late(s, MON + timedelta(seconds=10)) == 0
     with made.begin() as s:
@@ -167,4 +173,3 @@ def test_r4_8_an_urgent_text_is_flagged_only_when_it_has_not_gone_for_a_while(db
     with made() as s:
         reports = list(s.scalars(select(Notice).where(Notice.kind == "report")))
     assert reports and all(n.flagged_at == MON + notify.FLAG_GRACE for n in reports)
-    engine.dispose()
