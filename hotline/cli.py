@@ -440,7 +440,7 @@ def add_working_days(ctx: click.Context, day: str, n: int) -> None:
     click.echo(cal.add_working_days(_date(day), n).isoformat())
 
 
-from hotline import cli_orders, cli_sms  # noqa: E402,F401  (register their commands)
+from hotline import cli_orders, cli_sms, cli_speech  # noqa: E402,F401  (register their commands)
 from hotline.cli_directory import directory  # noqa: E402
 
 main.add_command(directory)

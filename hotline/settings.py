@@ -78,6 +78,9 @@ class Settings:
     link_max_age_s: int = 10 * 86400  # a text's feedback link expires after this
     public_url: str = "http://127.0.0.1:8368"  # base of the links in texts (feedback page)
     job_store: str = ""  # "" = SQLite file in data_dir; redis://host:port/db for several nodes
+    models_dir: str = ""  # speech models; "" = <data_dir>/models
+    speech_model: str = "vosk-model-small-cn-0.22"  # a folder in models_dir (R6)
+    models_url: str = "https://alphacephei.com/vosk/models"  # Vosk's model site, or a mirror
 
     # ---- derived -----------------------------------------------------------------
     @property
@@ -99,6 +102,11 @@ class Settings:
     @property
     def runtime_dir(self) -> Path:
         return (self.data_dir / "asterisk").resolve()
+
+    @property
+    def speech_models_dir(self) -> Path:
+        return Path(self.models_dir).resolve() if self.models_dir else (
+            self.data_dir / "models").resolve()
 
     @property
     def recordings_dir(self) -> Path:

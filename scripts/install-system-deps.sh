@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
     espeak-ng      # Mandarin prompts (voice cmn)
     sox            # converts prompts to 8 kHz telephone audio
+    ffmpeg         # pydub decodes recordings in any format with it
     debootstrap    # the Asterisk chroot
     sip-tester     # sipp: a real SIP seat phone / trunk in the tests
     util-linux     # unshare: private mount namespace for the chroot
