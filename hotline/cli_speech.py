@@ -27,8 +27,7 @@ def models_install(ctx: click.Context, name: str, base_url: str | None, force: b
     download resumes when the command is run again."""
     settings = _settings(ctx)
     base = base_url or settings.models_url
-    with click.progressbar(length=0, label=f"{name}", show_pos=True,
-                           item_show_func=lambda _: None) as bar:
+    with click.progressbar(length=0, label=name, show_pos=True) as bar:
         def progress(done: int, total: int | None) -> None:
             if total and bar.length != total:
                 bar.length = total

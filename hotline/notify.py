@@ -30,13 +30,13 @@ from workorder.notices import LINK
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # a claimed notice not recorded by then is looked at again
-
-
 def lease_for(timeout_s: float) -> timedelta:
     """How long a claim holds: a lookup and a send, each bounded by the SMS time-out, and
     a margin; after that the worker holding it is taken to be dead."""
     return timedelta(seconds=2 * timeout_s + 15)
+
+
+LEASE = lease_for(10.0)  # with the default sms_timeout_s; the job engine passes its own
 FLAG_BEFORE = timedelta(minutes=30)  # R5: phone the recipient if not sent by due_by - this
 # an urgent text (due at once) or a late dispatch is flagged only if the sender has not
 # managed in this long: a phone call is for texts that did not go, not for all of them

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import wave
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from pydub import AudioSegment
@@ -41,14 +42,6 @@ class AudioInfo:
         return self.speech_s < SPEECH_MIN_S
 
 
-def checksum(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _wav_header(path: Path, max_s: float) -> None:
     """A WAV's header says how long it is and how much data it holds: refuse a file too
     long before reading it, and one cut short (the header promises more than is there)."""
@@ -71,9 +64,9 @@ def _wav_header(path: Path, max_s: float) -> None:
                          f"{frames * per_frame} bytes of audio, the file holds {data}")
 
 
-def load(path: Path, max_s: float = 3 * 3600) -> AudioSegment:
-    """The recording as audio; :class:`AudioError` for anything unusable."""
-    path = Path(path)
+def _read(path: Path, max_s: float) -> tuple[bytes, bool]:
+    """The file's bytes, once its size and (for a WAV) its header allow reading them;
+    and whether it is a WAV."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -84,16 +77,26 @@ def load(path: Path, max_s: float = 3 * 3600) -> AudioSegment:
         head = f.read(12)
     is_wav = head[:4] == b"RIFF" and head[8:12] == b"WAVE"
     if is_wav:
-        _wav_header(path, max_s)
+        _wav_header(path, max_s)  # before reading it all: a 3-hour file is not read
+    return path.read_bytes(), is_wav
+
+
+def _decode(name: str, data: bytes, is_wav: bool, max_s: float) -> AudioSegment:
     try:
-        seg = AudioSegment.from_file(str(path), format="wav" if is_wav else None)
+        seg = AudioSegment.from_file(BytesIO(data), format="wav" if is_wav else None)
     except (CouldntDecodeError, IndexError, ValueError):
-        raise AudioError(f"{path.name}: not audio that can be decoded (neither WAV nor "
+        raise AudioError(f"{name}: not audio that can be decoded (neither WAV nor "
                          "anything ffmpeg reads)") from None
     if len(seg) / 1000 > max_s:
-        raise AudioError(f"{path.name}: {len(seg) / 60000:.0f} minutes long, more than the "
+        raise AudioError(f"{name}: {len(seg) / 60000:.0f} minutes long, more than the "
                          f"{max_s / 60:.0f} minutes a recording may have; not processed")
     return seg
+
+
+def load(path: Path, max_s: float = 3 * 3600) -> AudioSegment:
+    """The recording as audio; :class:`AudioError` for anything unusable."""
+    path = Path(path)
+    return _decode(path.name, *_read(path, max_s), max_s)
 
 
 def speech_seconds(seg: AudioSegment) -> float:
@@ -107,12 +110,14 @@ def speech_seconds(seg: AudioSegment) -> float:
 
 
 def probe(path: Path, max_s: float = 3 * 3600) -> tuple[AudioInfo, AudioSegment]:
+    """What the recording is, and its audio: the file is read once."""
     path = Path(path)
-    seg = load(path, max_s)
-    suffix = path.suffix.lower().lstrip(".") or "wav"
+    data, is_wav = _read(path, max_s)
+    seg = _decode(path.name, data, is_wav, max_s)
     info = AudioInfo(duration_s=len(seg) / 1000, sample_rate=seg.frame_rate,
-                     channels=seg.channels, format=suffix, size=path.stat().st_size,
-                     sha256=checksum(path), speech_s=speech_seconds(seg))
+                     channels=seg.channels, format=path.suffix.lower().lstrip(".") or "wav",
+                     size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                     speech_s=speech_seconds(seg))
     return info, seg
 
 

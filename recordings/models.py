@@ -28,11 +28,16 @@ class ModelInstallError(RuntimeError):
     """What went wrong, and what to do about it."""
 
 
+def is_model(path: Path) -> bool:
+    """A Vosk model folder (every model has its acoustic model in am/)."""
+    return (path / "am").is_dir()
+
+
 def installed(models_dir: Path) -> list[str]:
     if not models_dir.is_dir():
         return []
     return sorted(p.name for p in models_dir.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and (p / "am").is_dir())
+                  if not p.name.startswith(".") and is_model(p))
 
 
 def model_list(base_url: str, http: requests.Session, timeout: float = 30) -> dict[str, dict]:
@@ -94,7 +99,7 @@ def _unpack(archive: Path, into: Path) -> Path:
             z.extractall(into)
     except zipfile.BadZipFile as exc:
         raise ModelInstallError(f"{archive.name} is not a valid zip archive: {exc}") from None
-    candidates = [p for p in [into, *into.iterdir()] if (p / "am").is_dir()]
+    candidates = [p for p in [into, *into.iterdir()] if is_model(p)]
     if not candidates:
         raise ModelInstallError(f"{archive.name} holds no Vosk model (no am/ folder)")
     return candidates[0]
@@ -109,7 +114,7 @@ def install(name: str, models_dir: Path, base_url: str = VOSK_SITE,
         raise ModelInstallError(f"{name!r} is not a model name")
     models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / name
-    if (target / "am").is_dir() and not force:
+    if is_model(target) and not force:
         return target
     http = http or requests.Session()
     models = model_list(base_url, http, timeout)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from recordings.audio import RECOGNISER_RATE
+from recordings.models import is_model
 
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) (?=[\u3400-\u9fff\uf900-\ufaff])")
 _CHUNK = 8000  # bytes of PCM per call into the recogniser: 0.25 s
@@ -72,7 +73,7 @@ def _model(path: Path):
     with _models_lock:
         model = _models.get(path)
         if model is None:
-            if not (path / "am").is_dir() and not (path / "conf").is_dir():
+            if not is_model(path):
                 raise ModelError(f"no Vosk model in {path}; install one with "
                                  "`hotline models install vosk-model-small-cn-0.22`")
             SetLogLevel(-1)

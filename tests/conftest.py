@@ -86,6 +86,25 @@ def session(db_url: str) -> Iterator[Session]:
     engine.dispose()
 
 
+# ---- the test court (tests/support/court.py) --------------------------------------------------
+@pytest.fixture
+def svc():
+    """The work-order service on the test court's calendar and policy."""
+    from support import court
+
+    return court.service()
+
+
+@pytest.fixture
+def ids(session):
+    """The test court's directory in ``session``, committed; the ids it made."""
+    from support import court
+
+    made = court.build(session)
+    session.commit()
+    return made
+
+
 # ---- a real line: Asterisk + FastAGI server ------------------------------------------------------
 class Line:
     """A running hotline in its own data folder: Asterisk and `hotline serve`."""

@@ -18,18 +18,6 @@ SH = ZoneInfo("Asia/Shanghai")
 MON = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
 
 
-@pytest.fixture
-def svc():
-    return court.service()
-
-
-@pytest.fixture
-def ids(session):
-    made = court.build(session)
-    session.commit()
-    return made
-
-
 def forward(session, svc, at=MON, answers=None, **kw):
     o = svc.open_order(session, court.MID, channel="hall", order_type=kw.pop("order_type", 3),
                        by="seat1001", at=at, caller_phone="13812345678", caller_name="张三",

@@ -24,18 +24,6 @@ SH = ZoneInfo("Asia/Shanghai")
 MON = datetime(2026, 11, 23, 10, 0, tzinfo=SH)  # a working Monday
 
 
-@pytest.fixture
-def svc():
-    return court.service()
-
-
-@pytest.fixture
-def ids(session):
-    made = court.build(session)
-    session.commit()
-    return made
-
-
 def new(session, svc, order_type, at=MON, **kw):
     kw.setdefault("caller_phone", "13812345678")
     o = svc.open_order(session, kw.pop("court", court.MID), channel=kw.pop("channel", "hall"),

@@ -37,11 +37,6 @@ def sessions(db_url):
     engine.dispose()
 
 
-@pytest.fixture
-def svc():
-    return court.service()
-
-
 def forwarded(sessions, svc, n=1, where=court.MID, at=MON, order_type=4):
     """``n`` petitions forwarded and dispatched at ``at``."""
     numbers = []

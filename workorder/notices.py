@@ -64,18 +64,29 @@ def copy_text(number: str, order_type: int, assignee: str, due: datetime, tz: Zo
             f"请督促于{_deadline_text(due, tz)}前反馈：{LINK}")
 
 
+def _row(order_id: int, kind: str, role: str, name: str, mobile: str, body: str,
+         now: datetime, not_before: datetime, due_by: datetime | None) -> dict:
+    """The outbox row of one text, not yet tried."""
+    return {"order_id": order_id, "kind": kind, "to_role": role, "to_name": name,
+            "to_mobile": mobile, "body": body, "created_at": now,
+            "next_attempt_at": not_before, "due_by": due_by, "status": "pending",
+            "attempts": 0}
+
+
 def _add(session: Session, order: WorkOrder, kind: str, role: str, name: str, mobile: str,
-         body: str, now: datetime, not_before: datetime, due_by: datetime | None) -> None:
+         body: str, now: datetime, not_before: datetime, due_by: datetime | None) -> bool:
+    """Adds the text unless there is nobody to text (the order's history says who it
+    went to) or it was written already; True if added."""
     if not mobile:
-        return  # nobody to text: the order's history says who it went to
+        return False
     exists = session.scalar(select(Notice.id).where(Notice.order_id == order.id,
                                                     Notice.kind == kind,
                                                     Notice.to_mobile == mobile))
-    if exists is None:
-        session.add(Notice(order_id=order.id, kind=kind, to_role=role, to_name=name,
-                           to_mobile=mobile, body=body, created_at=now,
-                           next_attempt_at=not_before, due_by=due_by, status="pending",
-                           attempts=0))
+    if exists is not None:
+        return False
+    session.add(Notice(**_row(order.id, kind, role, name, mobile, body, now, not_before,
+                              due_by)))
+    return True
 
 
 def dispatch_notices(session: Session, order: WorkOrder, head: tuple[str, str] | None,
@@ -117,16 +128,16 @@ def reminder_notices(session: Session, order: WorkOrder, round_: int, head: tupl
     it waits out the quiet hours (it is not urgent by itself) and is flagged for a phone
     call if still not sent shortly before the reminder's own deadline. Returns how many
     texts were written (none when nobody has a mobile number on file)."""
-    before = len(session.new)
     body = reminder_text(order.number, order.order_type, round_)
     not_before = quiet.not_before(now, tz)
     kind = f"remind-{round_}"
-    _add(session, order, kind, Role.DEPARTMENT_HEAD.value, head[0], head[1], body, now,
-         not_before, due_by)
+    written = _add(session, order, kind, Role.DEPARTMENT_HEAD.value, head[0], head[1], body,
+                   now, not_before, due_by)
     if order.assignee_mobile and order.assignee_mobile != head[1]:
-        _add(session, order, kind, order.assignee_role or "", order.assignee_name or "",
-             order.assignee_mobile, body, now, not_before, due_by)
-    return len(session.new) - before
+        written += _add(session, order, kind, order.assignee_role or "",
+                        order.assignee_name or "", order.assignee_mobile, body, now,
+                        not_before, due_by)
+    return int(written)
 
 
 def escalation_row(order_id: int, number: str, order_type: int, level: int, role: Role,
@@ -136,7 +147,5 @@ def escalation_row(order_id: int, number: str, order_type: int, level: int, role
     for the sweep's batch insert (one per order, level and mobile)."""
     body = (f"【12368】工单{number}（{OrderType(order_type).label_zh}）逾期未反馈，"
             f"已提级报{role.label_zh}督办：{LINK}")
-    return {"order_id": order_id, "kind": f"escalate-{level}", "to_role": role.value,
-            "to_name": name, "to_mobile": mobile, "body": body, "created_at": now,
-            "next_attempt_at": quiet.not_before(now, tz), "due_by": None,
-            "status": "pending", "attempts": 0}
+    return _row(order_id, f"escalate-{level}", role.value, name, mobile, body, now,
+                quiet.not_before(now, tz), None)

@@ -66,8 +66,7 @@ class ModelSite:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def publish(self, entries: list[dict]) -> None:
-        (self.root / "vosk" / "models").mkdir(parents=True, exist_ok=True)
-        (self.root / "vosk" / "models" / "model-list.json").write_text(json.dumps(entries))
+        (archive_dir(self.root) / "model-list.json").write_text(json.dumps(entries))
 
     def __enter__(self) -> ModelSite:
         self.thread.start()
