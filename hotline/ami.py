@@ -224,7 +224,8 @@ class TimelineListener:
                 call.recording_path = path
                 if session.scalar(select(Recording).where(Recording.path == path)) is None:
                     session.add(Recording(call_id=call.id, kind="call", path=path,
-                                          created_at=at, status="recording"))
+                                          created_at=at, status="recording",
+                                          caller_phone=call.caller_phone, started_at=at))
         elif name == "QueueCallerAbandon":
             # app_queue also sends this when the Queue() time-out expires (our overflow),
             # so it is kept as a fact of the timeline; the outcome is decided at hang-up.
@@ -249,7 +250,7 @@ class TimelineListener:
                                 else CallOutcome.IVR_HANGUP).value
             for rec in session.scalars(select(Recording).where(
                     Recording.call_id == call.id, Recording.status == "recording")):
-                rec.status = "complete"
+                rec.status, rec.ended_at = "complete", at
 
 
 async def queue_callers(manager: Manager) -> list[dict]:

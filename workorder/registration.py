@@ -192,8 +192,10 @@ def leave_message(
         return None
     rec = session.scalar(select(Recording).where(Recording.path == relative_path))
     if rec is None:
+        # closed: the checks (duration, silence, checksum) run in the store's scan
         rec = Recording(call_id=call.id, kind="message", path=relative_path, created_at=at,
-                        status="new")
+                        status="complete", caller_phone=call.caller_phone,
+                        started_at=call.received_at, ended_at=at)
         session.add(rec)
     call.outcome = CallOutcome.MESSAGE.value
     order = _order(session, call)
