@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup run test bench bench-workorder bench-sms lint system-deps asterisk clean
+.PHONY: setup run test bench bench-workorder bench-sms bench-speech lint system-deps asterisk clean
 
 setup: system-deps $(STAMP) asterisk
 	$(HOTLINE) setup
@@ -33,12 +33,16 @@ bench: setup
 	$(PY) bench/fastagi_bench.py
 	$(PY) bench/workorder_bench.py
 	$(PY) bench/sms_bench.py
+	$(PY) bench/speech_bench.py
 
 bench-workorder: setup
 	$(PY) bench/workorder_bench.py
 
 bench-sms: setup
 	$(PY) bench/sms_bench.py
+
+bench-speech: setup
+	$(PY) bench/speech_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

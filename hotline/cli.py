@@ -441,6 +441,7 @@ def add_working_days(ctx: click.Context, day: str, n: int) -> None:
 
 
 from hotline import cli_orders, cli_sms, cli_speech  # noqa: E402,F401  (register their commands)
+from hotline import cli_messages  # noqa: E402,F401  (messages, recordings, flags)
 from hotline.cli_directory import directory  # noqa: E402
 
 main.add_command(directory)

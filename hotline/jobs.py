@@ -1,4 +1,5 @@
-"""Background jobs on Huey: sending the outbox (R5) and the deadline sweep (R8, R10).
+"""Background jobs on Huey: sending the outbox (R5), the deadline sweep (R8, R10), the
+recording store's scan and retention, and the speech work (R6, R4.7/R4.8).
 
 Huey runs embedded on an SQLite file of its own (no server to start) or on Redis for
 several nodes (``job_store = "redis://…"``). Huey hands a task out at most once — a worker
@@ -14,10 +15,12 @@ from datetime import UTC, datetime
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from hotline import notify
+from hotline import notify, speech
 from hotline.settings import Settings
 from hotline.sms import SmsSender
+from workorder.line import ManualMode, decide_mode
 from workorder.models import Notice, WorkOrder
+from workorder.registration import manual_mode
 from workorder.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -66,9 +69,48 @@ class Jobs:
             if report.texts:  # the ladder's texts: send them now, not at the next minute
                 self.deliver_due()
 
+        @huey.periodic_task(crontab(minute="*/5"), name="store_scan")
+        @huey.lock_task("store_scan")
+        def store_scan() -> None:
+            report = speech.scan(settings)
+            if report.anything:
+                log.info("recording store: %s", report.as_dict())
+
+        @huey.periodic_task(crontab(minute="*/5"), name="speech")
+        @huey.lock_task("speech")
+        def speech_work() -> None:
+            self.speech_work(datetime.now(UTC))
+
+        @huey.periodic_task(crontab(minute="7"), name="retention")
+        @huey.lock_task("retention")
+        def retention() -> None:
+            report = speech.retention(settings)
+            if report.deleted or report.errors:
+                log.info("retention: %d deleted, %d kept for review, %d errors",
+                         len(report.deleted), report.kept, len(report.errors))
+
         self.deliver_notice = deliver_notice
         self.deliver_due = deliver_due
         self.sweep = periodic_sweep
+        self.store_scan = store_scan
+        self.retention = retention
+
+    def speech_work(self, now: datetime) -> None:
+        """While the line is staffed, the messages left before now become orders to confirm
+        (R6: at the start of the first working day after them); then the seat calls are
+        transcribed for the flags (R4.7/R4.8), one worker, so calls keep the other core."""
+        settings = self.settings
+        with self.sessions()() as s:
+            manual = ManualMode(manual_mode(s))
+        if decide_mode(manual, self._bootstrap.build_calendar(settings), now)[0] != "open":
+            return
+        if speech.pending(settings, "message", now):
+            report = speech.messages(settings, now)
+            log.info("messages (R6): %s", report.as_dict())
+        if settings.transcribe_calls and speech.pending(settings, "call", now):
+            report = speech.calls(settings, now)
+            if report is not None:
+                log.info("seat calls transcribed: %s", report.as_dict())
 
     @property
     def lease(self):

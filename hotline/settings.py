@@ -81,6 +81,11 @@ class Settings:
     models_dir: str = ""  # speech models; "" = <data_dir>/models
     speech_model: str = "vosk-model-small-cn-0.22"  # a folder in models_dir (R6)
     models_url: str = "https://alphacephei.com/vosk/models"  # Vosk's model site, or a mirror
+    speech_workers: int = 2  # processes transcribing the morning's messages (R6)
+    transcribe_calls: bool = True  # seat calls too, for the abusive/urgent flags (R4.7/R4.8)
+    lexicon_file: str = ""  # abusive/urgent words (TOML); "" = recordings/lexicons.toml
+    type_keywords_file: str = ""  # keywords suggesting the type (TOML); "" = the built-in
+    retention_days: int = 365  # recordings older than this are deleted; 0 = keep all
 
     # ---- derived -----------------------------------------------------------------
     @property
@@ -186,6 +191,15 @@ class Settings:
         if quiet_end > start:
             raise SettingsError(f"sms_quiet_until {self.sms_quiet_until} is after staffed_from "
                                 f"{self.staffed_from}: texts would wait into working time (R5)")
+        if self.speech_workers < 1:
+            raise SettingsError("speech_workers must be at least 1")
+        if self.retention_days < 0:
+            raise SettingsError("retention_days must be 0 (keep everything) or more")
+        for name in ("lexicon_file", "type_keywords_file"):
+            path = getattr(self, name)
+            if path and not os.access(path, os.R_OK):
+                raise SettingsError(f"{name} {path} cannot be read; fix the path or unset "
+                                    f"HOTLINE_{name.upper()}")
         if self.calendar_override and not os.access(self.calendar_override, os.R_OK):
             raise SettingsError(
                 f"calendar override {self.calendar_override} cannot be read; fix the path or "

@@ -10,6 +10,7 @@ audio, or one too long to be a message or a call.
 from __future__ import annotations
 
 import hashlib
+import struct
 import wave
 from dataclasses import dataclass
 from io import BytesIO
@@ -49,8 +50,9 @@ def _wav_header(path: Path, max_s: float) -> None:
         with wave.open(str(path), "rb") as w:
             frames, rate = w.getnframes(), w.getframerate()
             per_frame = w.getsampwidth() * w.getnchannels()
-    except (wave.Error, EOFError) as exc:
-        raise AudioError(f"{path.name}: not a readable WAV file ({exc})") from None
+    except (wave.Error, EOFError, RuntimeError, struct.error) as exc:
+        # wave raises RuntimeError for a chunk that runs past the end of the file
+        raise AudioError(f"{path.name}: not a readable WAV file ({exc or 'broken chunk'})") from None
     if rate <= 0:
         raise AudioError(f"{path.name}: the WAV header has no sample rate")
     if frames / rate > max_s:

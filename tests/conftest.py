@@ -120,8 +120,11 @@ class Line:
     def settings(self) -> hotline_settings.Settings:
         return hotline_settings.load(environ={}, data_dir=str(self.data_dir))
 
+    def cli_args(self) -> list[str]:
+        return [HOTLINE, "--data-dir", str(self.data_dir)]
+
     def cli(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
-        proc = subprocess.run([HOTLINE, "--data-dir", str(self.data_dir), *args],
+        proc = subprocess.run([*self.cli_args(), *args],
                               capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
         if check and proc.returncode != 0:

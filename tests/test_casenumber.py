@@ -48,6 +48,10 @@ CASE = CaseNumber(2024, "京0105", "民初", 1234)
         "（2024）京0105民初字1234号",
         "（2024）京0105民初001234号",  # leading zeros
         "（二〇二四）京〇一〇五民初一二三四号",  # Chinese numerals
+        # said positionally, as an operator may copy a message's words (R6)
+        "（2024）京0105民初一千二百三十四号",
+        "（两千零二十四）京0105民初一千二百三十四号",
+        "2024年京〇一〇五民初字第一千二百三十四号",
     ],
 )
 def test_typed_variants_of_one_case_number_parse_to_the_same_case(text: str) -> None:
@@ -168,6 +172,11 @@ def test_today_defaults_to_the_clock() -> None:
         ("（2024）京0105民初12号之一", "unexpected '之1' after the case number"),
         ("（2024）京0105民初12号（2024）京0105民初13号", "unexpected"),
         ("2024*1234", "no court code after the year"),  # the keyed form is parse_keyed's
+        # R6: a number that could be read two ways is refused, as in transcripts
+        ("（2024）京0105民初一千五号", "cannot read 一千五 as a number"),
+        ("（2024）京0105民初一二百号", "cannot read 一二百 as a number"),
+        ("（两零两四）京0105民初1号", "cannot read 两零两四 as a number"),
+        ("（2024）京0105民初一百万号", "sequence number 1000000 has more than 6 digits"),
     ],
 )
 def test_bad_official_input_says_what_is_wrong(text: str, message: str) -> None:
@@ -205,6 +214,7 @@ def test_none_is_a_type_error_not_a_case_number_error(func) -> None:
         ((2024, "", "民初", 1), "court code ''"),
         ((2024, "京01", "民初字", 1), "type code '民初字'"),
         ((2024, "京01", "民初一", 1), "type code '民初一'"),  # would read back as a digit
+        ((2024, "京01", "民十", 1), "type code '民十'"),  # would read back as a number
         ((2024, "京01", "民事初审案件", 1), "type code '民事初审案件'"),
         ((2024, "京01", "MC", 1), "type code 'MC'"),
         ((2024, "京01", "民初", 0), "sequence number 0"),
@@ -415,3 +425,144 @@ def test_found_numbers_have_the_canonical_form_parse_gives() -> None:
     [found] = find_in_text("备注：2024年京0105民初字第001234号", TODAY)
     assert found == parse("2024年京0105民初字第001234号", TODAY)
     assert found.canonical == "（2024）京0105民初1234号"
+
+
+# ---- numbers said positionally, as recognisers write after-hours messages (R6) ---------
+
+
+@pytest.mark.parametrize(
+    ("transcript", "seq"),
+    [
+        ("二零二四年京零一零五民初一千二百三十四号", 1234),
+        ("二零二四年京零一零五民初一千两百三十四号", 1234),
+        ("二零二四年京零一零五民初一千零五号", 1005),
+        ("二零二四年京零一零五民初一千〇五号", 1005),
+        ("二零二四年京零一零五民初一千零五十号", 1050),
+        ("二零二四年京零一零五民初一千零一十五号", 1015),
+        ("二零二四年京零一零五民初一千零十五号", 1015),  # 零十 for 零一十
+        ("二零二四年京零一零五民初一百零五号", 105),
+        ("二零二四年京零一零五民初一百一十号", 110),
+        ("二零二四年京零一零五民初一百十二号", 112),  # 百十 for 百一十
+        ("二零二四年京零一零五民初三千四百号", 3400),
+        ("二零二四年京零一零五民初两千号", 2000),
+        ("二零二四年京零一零五民初十二号", 12),
+        ("二零二四年京零一零五民初二十号", 20),
+        ("二零二四年京零一零五民初十号", 10),
+        ("二零二四年京零一零五民初幺百幺十幺号", 111),  # 幺 for 1, as said on the phone
+        ("二零二四年京零一零五民初两号", 2),
+        ("二零二四年京零一零五民初第一千二百三十四号", 1234),
+        ("二零二四年京零一零五民初一万号", 10_000),
+        ("二零二四年京零一零五民初一万零五百号", 10_500),
+        ("二零二四年京零一零五民初十二万三千四百五十六号", 123_456),
+        ("二零二四年京零一零五民初九十九万九千九百九十九号", 999_999),
+        ("二零二四年京零一零五民初第1234号", 1234),  # Arabic digits, as an operator types
+        ("二零二四年京零一零五民初一二三四号", 1234),  # digit by digit
+        ("二零二四年京零一零五民初零零一二号", 12),
+    ],
+)
+def test_r6_sequence_number_said_positionally_is_read_as_a_whole(transcript: str, seq: int) -> None:
+    assert find_in_text(transcript, TODAY) == [CaseNumber(2024, "京0105", "民初", seq)]
+
+
+@pytest.mark.parametrize(
+    ("transcript", "year"),
+    [
+        ("二零二四年京零一零五民初一千二百三十四号", 2024),
+        ("二〇二四年京〇一〇五民初一千二百三十四号", 2024),
+        ("两千零二十四年京零一零五民初一千二百三十四号", 2024),
+        ("二千零二十四年京零一零五民初一千二百三十四号", 2024),
+        ("两千零二十年京零一零五民初一千二百三十四号", 2020),
+        ("一千九百九十年京零一零五民初一千二百三十四号", 1990),
+        ("一九九九年京零一零五民初一千二百三十四号", 1999),
+        ("两千零二十七年京零一零五民初一千二百三十四号", 2027),  # next year
+    ],
+)
+def test_r6_year_is_read_digit_by_digit_or_positionally(transcript: str, year: int) -> None:
+    assert find_in_text(transcript, TODAY) == [CaseNumber(year, "京0105", "民初", 1234)]
+
+
+@pytest.mark.parametrize(
+    "transcript",
+    [
+        "二 零 二 四 年 京 零 一 零 五 民 初 一 千 二 百 三 十 四 号",
+        "案 号 是 二 零 二 四 年 京 零 一 零 五 民 初 第 一 千 二 百 三 十 四 号 谢 谢",
+        "二零二四 年 京 零一零五 民初 一千二百 三十四 号",  # words, as Vosk writes them
+        "两千 零 二十四 年 京 零 幺 零 五 民初 一 二 三 四 号",
+        "二\u3000零二四年京零一零五民初一千二百三十四号",  # ideographic space
+        "（ 二 零 二 四 ） 京 零 一 零 五 民 初 一 千 二 百 三 十 四 号",
+    ],
+)
+def test_r6_recogniser_spaces_between_characters_are_ignored(transcript: str) -> None:
+    assert find_in_text(transcript, TODAY) == [CASE]
+
+
+@pytest.mark.parametrize(
+    "transcript",
+    [
+        "二零二四年京零一零五民初一千五号",  # 1500 to some, 1005 (零 dropped) to others
+        "二零二四年京零一零五民初一百五号",
+        "二零二四年京零一零五民初一千二百三号",
+        "二零二四年京零一零五民初一万五号",
+        "二零二四年京零一零五民初一万五百号",  # a gap after 万 without 零
+        "二零二四年京零一零五民初一千零五百号",  # 零 where nothing is skipped
+        "二零二四年京零一零五民初一千零零五号",
+        "二零二四年京零一零五民初一千零号",
+        "二零二四年京零一零五民初零一百号",
+        "二零二四年京零一零五民初一二百号",  # digit by digit and positional mixed
+        "二零二四年京零一零五民初一百二千号",  # places out of order
+        "二零二四年京零一零五民初百号",
+        "二零二四年京零一零五民初千二百号",
+        "二零二四年京零一零五民初两十号",
+        "二零二四年京零一零五民初十两号",
+        "二零二四年京零一零五民初两两号",  # 两 is not said digit by digit
+        "二零二四年京零一零五民初一万万号",
+        "二零二四年京零一零五民初万号",
+        "二零二四年京零一零五民初1千2百号",  # Arabic digits with Chinese places
+        "二零二四年京零一零五民初12百号",
+        "二零二四年京零一零五民初一百万号",  # seven digits
+        "二零二四年京零一零五民初零号",
+        "两零两四年京零一零五民初一千二百三十四号",
+        "两千二十四年京零一零五民初一千二百三十四号",  # a gap without 零
+        "一千九百八十九年京零一零五民初一千二百三十四号",  # before 1990
+        "两千零二十八年京零一零五民初一千二百三十四号",  # after next year
+        "二零二四年京一百零五民初一千二百三十四号",  # a court code is said digit by digit
+    ],
+)
+def test_r6_a_number_that_is_ambiguous_or_not_fully_read_gives_no_case_number(
+    transcript: str,
+) -> None:
+    """R6: a wrong number sends the inquiry to the wrong case; no number sends the operator
+    to the recording."""
+    assert find_in_text(transcript, TODAY) == []
+
+
+def test_r6_numerals_split_by_the_recogniser_count_as_one_number_only_before_hao() -> None:
+    # "一二 三天后回电": the 三 may be three days, not part of the number.
+    assert find_in_text("二零二四年京零一零五民初一二 三天后回电", TODAY) == []
+    assert find_in_text("二零二四年京零一零五民初一千二百 三十四", TODAY) == []
+    assert find_in_text("二零二四年京零一零五民初一二 三四 号", TODAY) == [CASE]
+    # Spaces only around the number leave it whole.
+    assert find_in_text("二零二四年京零一零五民初 一二三四 谢谢", TODAY) == [CASE]
+
+
+def test_r6_a_positional_number_is_never_cut_short_to_a_wrong_one() -> None:
+    """Before positional numbers were read, 一千二百三十四 gave sequence number 1."""
+    found = find_in_text("二零二四年京零一零五民初一千二百三十四号", TODAY)
+    assert [n.seq for n in found] == [1234]
+    assert find_in_text("（2024）京0105民初12百号", TODAY) == []
+
+
+def test_r6_positional_numbers_in_a_message_with_several_case_numbers() -> None:
+    transcript = (
+        "我 有 两 个 案子 一个 是 二零二四 年 京 零一零五 民初 一千零五 号 "
+        "另 一个 是 两千零二十五 年 京 零一 民终 八十八 号 麻烦 查 一下"
+    )
+    assert find_in_text(transcript, TODAY) == [
+        CaseNumber(2024, "京0105", "民初", 1005),
+        CaseNumber(2025, "京01", "民终", 88),
+    ]
+
+
+def test_full_width_digits_in_free_text() -> None:
+    """Operators' notes on an order (R2, R6) are typed with an input method."""
+    assert find_in_text("案号（２０２４）京０１０５民初１２３４号", TODAY) == [CASE]

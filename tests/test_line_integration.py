@@ -162,6 +162,52 @@ def test_r6_closed_line_takes_a_message_that_survives_the_hang_up(line):
         rec = s.scalar(select(Recording).where(Recording.call_id == call.id))
     assert rec.kind == "message" and rec.path.startswith("messages/")
     assert sound_seconds(line.settings.recordings_dir / rec.path) >= 2.0
+    _next_working_day_turns_it_into_an_order(line, call, order)
+
+
+def _next_working_day_turns_it_into_an_order(line, call: Call, order: WorkOrder) -> None:
+    """R6 on the file Asterisk wrote: the court is shut the next day (a local closure in
+    the calendar file), so the message waits; on the first working day after it, the
+    recogniser (the real Korean model) transcribes it and the order joins the queue."""
+    import os
+    from datetime import datetime, timedelta
+
+    from support.speech import KOREAN_MODEL
+
+    from hotline.bootstrap import build_calendar
+
+    settings = line.settings
+    today = datetime.now(settings.tz).date()
+    cal = build_calendar(settings)
+    holiday = cal.next_working_day(today)
+    closure = line.data_dir / "closure.toml"
+    closure.write_text(f'[[closed]]\ndate = {holiday}\nreason = "停电检修"\n')
+    after = cal.next_working_day(holiday)
+    env = {**os.environ, "HOTLINE_CALENDAR_OVERRIDE": str(closure),
+           "HOTLINE_MODELS_DIR": str(KOREAN_MODEL.parent),
+           "HOTLINE_SPEECH_MODEL": KOREAN_MODEL.name}
+
+    def process(day) -> subprocess.CompletedProcess:
+        return subprocess.run([*line.cli_args(), "messages", "process", "--date", str(day),
+                               "--json", "--workers", "1"], capture_output=True, text=True,
+                              timeout=300, env=env, stdin=subprocess.DEVNULL)
+
+    shut = process(holiday)
+    assert shut.returncode == 1 and "停电检修" in shut.stderr, shut.stderr
+    assert f"the next one is {after}" in shut.stderr
+    assert after > holiday > today and after - today >= timedelta(days=2)
+    done = process(after)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert order.number in json.loads(done.stdout)["order_numbers"]
+    with line.sessions()() as s:
+        rec = s.scalar(select(Recording).where(Recording.call_id == call.id))
+        filled = s.get(WorkOrder, order.id)
+    assert rec.status == "ready" and rec.format == "wav/8000/1" and len(rec.sha256) == 64
+    assert rec.transcript["model"] == KOREAN_MODEL.name and rec.transcript["words"]
+    assert filled.status == OrderStatus.MESSAGE_PENDING and filled.content.startswith("【留言")
+    listed = subprocess.run([*line.cli_args(), "messages", "list", "--json"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert order.number in [r["number"] for r in json.loads(listed.stdout)]
 
 
 def test_with_the_fastagi_server_down_the_caller_still_reaches_the_queue(line):

@@ -277,7 +277,7 @@ def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(tmp_path):
     forwarded(sessions, svc, at=datetime(2026, 1, 5, 10, 0, tzinfo=SH))  # long overdue
     jobs = Jobs(settings)
     periodic = {t.name for t in jobs.huey._registry.periodic_tasks}
-    assert periodic == {"sweep", "deliver_due"}
+    assert periodic == {"sweep", "deliver_due", "store_scan", "speech", "retention"}
 
     def sent() -> int:
         with sessions() as s:

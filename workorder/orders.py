@@ -304,6 +304,24 @@ class Service:
             self._recognise_repeat(session, order, by, at, by_case_only=True)
         return changes
 
+    def confirm_message(self, session: Session, order: WorkOrder, *, version: int | None,
+                        by: str, at: datetime, **fields: object) -> dict:
+        """R6: the operator has listened to the message and confirms (or corrects) what the
+        transcription suggested; the order is then handled like any other (answered,
+        closed or forwarded)."""
+        if order.status != OrderStatus.MESSAGE_PENDING:
+            raise OrderError(f"order {order.number} is not a message waiting to be heard "
+                             f"(it is {OrderStatus(order.status).label_zh})")
+        changes = self.edit(session, order, version=version, by=by, at=at,
+                            reason="listened to the message (R6)", **fields)
+        order.status = OrderStatus.IN_PROGRESS.value
+        order.updated_at = at
+        self._flush(session, order)
+        self._log(session, order, at, by, "message_confirmed",
+                  {"status": (OrderStatus.MESSAGE_PENDING.value, order.status)},
+                  "listened to the message (R6)")
+        return changes
+
     def _recognise_repeat(self, session: Session, order: WorkOrder, by: str, at: datetime,
                           by_case_only: bool) -> None:
         """The same caller with the same case number about a forwarded order not yet fed

@@ -1,0 +1,285 @@
+"""The recording store's records: every file in the store has a row that says what it
+holds, and every row's file is where the row says — or the row says it is gone.
+
+* :func:`check` measures a closed recording once (duration, format, size, checksum,
+  seconds of speech): ``ready``, ``empty`` (a hang-up or silence, R6: not an order) or
+  ``unreadable`` (cut short, not audio, too long), each with the reason.
+* :func:`scan` is the periodic sweep of the store: it adopts files Asterisk wrote while
+  the FastAGI server was down (the call is registered then, R2), checks what is closed and
+  reports rows whose file vanished.
+* :func:`retention` deletes files older than the court keeps them, except those a
+  supervisor holds or has not reviewed yet (R4.7/R4.8); each deletion is in the audit log.
+
+The functions take a session factory and commit per recording, so one bad file never
+stops the rest and nothing already stored is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from recordings import audio
+from recordings.store import CALLS, MESSAGES
+from workorder import phone
+from workorder.models import AuditEntry, Call, Flag, OrderHistory, Recording, WorkOrder
+from workorder.registration import Arrival, leave_message, register_call
+from workorder.types import CallOutcome, OrderStatus
+
+log = logging.getLogger(__name__)
+
+# Statuses whose file should be in the store.
+ON_DISK = ("recording", "complete", "ready", "empty", "unreadable")
+# A file written to this recently may still be growing (MixMonitor, Record).
+SETTLE = timedelta(minutes=2)
+# <kind>/YYYY/MM/DD/<uniqueid>.wav, or <kind>/unregistered/YYYYMMDD-<uniqueid>-<caller>.wav
+# when the FastAGI server was down as the call arrived (dialplans/extensions.conf).
+_DATED = re.compile(r"^(calls|messages)/(\d{4})/(\d{2})/(\d{2})/([A-Za-z0-9._-]+)\.wav$")
+_UNREGISTERED = re.compile(
+    r"^(calls|messages)/unregistered/(\d{8})-([0-9]+\.[0-9]+)(?:-([0-9]*))?\.wav$")
+CLOSED_EMPTY = "空留言：来电人未说话即挂机或仅有静音，不生成待办事项（R6）"
+
+
+@dataclass
+class ScanReport:
+    adopted: list[str] = field(default_factory=list)
+    checked: int = 0
+    empty: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    missing: list[str] = field(default_factory=list)  # rows whose file vanished, this scan
+    unknown: list[str] = field(default_factory=list)  # files not named by the scheme
+
+    def as_dict(self) -> dict:
+        return {"adopted": len(self.adopted), "checked": self.checked, "empty": self.empty,
+                "unreadable": len(self.unreadable), "missing": len(self.missing),
+                "unknown": len(self.unknown)}
+
+    @property
+    def anything(self) -> bool:
+        return any(self.as_dict().values())
+
+
+@dataclass
+class RetentionReport:
+    deleted: list[str] = field(default_factory=list)
+    kept: int = 0  # old enough, but held or under review
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def record_info(rec: Recording, info: audio.AudioInfo, now: datetime) -> None:
+    """What the file holds; ``ready`` or ``empty`` (R6: a hang-up or silence)."""
+    rec.duration_s, rec.speech_s = round(info.duration_s, 2), round(info.speech_s, 2)
+    rec.format = f"{info.format}/{info.sample_rate}/{info.channels}"
+    rec.size_bytes, rec.sha256, rec.checked_at = info.size, info.sha256, now
+    rec.status, rec.error = ("empty" if info.empty else "ready"), None
+
+
+def measure(rec: Recording, root: Path, now: datetime, max_s: float = 3 * 3600) -> None:
+    """Read the file once and record what it holds, or why it cannot be used."""
+    try:
+        info, _ = audio.probe(root / rec.path, max_s)
+    except audio.AudioError as exc:
+        rec.status, rec.error, rec.checked_at = "unreadable", str(exc)[:255], now
+        return
+    record_info(rec, info, now)
+
+
+def close_empty_message(session: Session, rec: Recording, now: datetime) -> None:
+    """An empty message is marked, and its order (opened when the call arrived, R2) is
+    closed as such rather than queued for listening (R6)."""
+    if rec.kind != "message" or rec.call_id is None:
+        return
+    order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == rec.call_id))
+    if order is not None and order.status == OrderStatus.MESSAGE_PENDING.value:
+        order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, now, now
+        order.resolution = CLOSED_EMPTY
+        session.add(OrderHistory(order_id=order.id, at=now, actor="system",
+                                 action="message_empty", changes={},
+                                 reason=CLOSED_EMPTY))
+
+
+def check(session: Session, rec: Recording, root: Path, now: datetime) -> None:
+    if not (root / rec.path).exists():
+        mark_missing(rec, now)
+        return
+    measure(rec, root, now)
+    if rec.status == "empty":
+        close_empty_message(session, rec, now)
+
+
+def mark_missing(rec: Recording, now: datetime) -> None:
+    rec.status, rec.missing_at = "missing", now
+    rec.error = "the file is no longer in the recording store"
+    log.error("recording %s (%s): its file vanished from the store", rec.id, rec.path)
+
+
+def _parse(rel: str, tz: ZoneInfo) -> tuple[str, str, str | None, datetime] | None:
+    """(kind, uniqueid, caller or None, local day start) of a file named by the scheme."""
+    m = _DATED.match(rel)
+    if m:
+        kind, y, mo, d, uid = m.groups()
+        day = datetime(int(y), int(mo), int(d), tzinfo=tz)
+        return ("call" if kind == CALLS else "message"), uid, None, day
+    m = _UNREGISTERED.match(rel)
+    if m:
+        kind, ymd, uid, caller = m.groups()
+        day = datetime(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]), tzinfo=tz)
+        return ("call" if kind == CALLS else "message"), uid, caller or None, day
+    return None
+
+
+def _files(root: Path) -> list[str]:
+    out = []
+    for top in (CALLS, MESSAGES):
+        base = root / top
+        if not base.is_dir():
+            continue
+        for dirpath, _dirs, names in os.walk(base):
+            for name in names:
+                if not name.startswith("."):
+                    out.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return out
+
+
+def adopt(session: Session, rel: str, root: Path, court: str, tz: ZoneInfo,
+          now: datetime) -> Recording | None:
+    """A file without a row: the FastAGI server was down when Asterisk wrote it. The call
+    it belongs to is found by the PBX's channel id in its name, or registered now (R2)."""
+    parsed = _parse(rel, tz)
+    if parsed is None:
+        return None
+    kind, uid, caller, _day = parsed
+    path = root / rel
+    at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    call = session.scalar(select(Call).where(Call.uniqueid == uid))
+    if call is None:
+        mode = ("closed", "补登：录音由存储扫描发现") if kind == "message" else (
+            "open", "补登：录音由存储扫描发现")
+        register_call(session, court, tz, Arrival(uid, caller, None, at), mode)
+        call = session.scalar(select(Call).where(Call.uniqueid == uid))
+        call.ended_at = at
+    if kind == "message":
+        rec = leave_message(session, uid, rel, at, exists=True)
+    else:
+        rec = Recording(call_id=call.id, kind="call", path=rel, created_at=at,
+                        status="complete", caller_phone=call.caller_phone,
+                        started_at=call.answered_at, ended_at=at)
+        session.add(rec)
+        if call.outcome is None:
+            call.outcome = CallOutcome.ANSWERED.value
+        call.recording_path = call.recording_path or rel
+    rec.adopted = True
+    rec.caller_phone = rec.caller_phone or phone.normalize(caller)
+    return rec
+
+
+def scan(sessions: sessionmaker, root: Path, court: str, tz: ZoneInfo,
+         now: datetime | None = None, settle: timedelta = SETTLE,
+         max_s: float = 3 * 3600) -> ScanReport:
+    """Adopt orphans, check closed recordings, report vanished files. Each file is its own
+    transaction: a failure is logged with the file's name and the scan goes on."""
+    now = now or datetime.now(UTC)
+    report = ScanReport()
+    root = Path(root)
+    on_disk = set(_files(root))
+    with sessions() as s:
+        known = set(s.scalars(select(Recording.path)))
+    for rel in sorted(on_disk - known):
+        try:
+            mtime = datetime.fromtimestamp((root / rel).stat().st_mtime, UTC)
+        except OSError:
+            continue  # deleted in the meantime
+        if now - mtime < settle:
+            continue
+        if _parse(rel, tz) is None:
+            report.unknown.append(rel)
+            continue
+        try:
+            with sessions.begin() as s:
+                if adopt(s, rel, root, court, tz, now) is not None:
+                    report.adopted.append(rel)
+                    log.warning("adopted %s: written while the FastAGI server was down", rel)
+        except Exception as exc:  # one bad file must not stop the scan
+            log.exception("cannot adopt %s: %s", rel, exc)
+    with sessions() as s:
+        todo = list(s.scalars(select(Recording.id).where(Recording.status == "complete")))
+        gone = [r.id for r in s.scalars(select(Recording).where(
+            Recording.status.in_(ON_DISK), Recording.status != "recording"))
+            if r.path not in on_disk]
+    for rid in gone:
+        with sessions.begin() as s:
+            rec = s.get(Recording, rid)
+            if rec.status in ON_DISK and not (root / rec.path).exists():
+                mark_missing(rec, now)
+                report.missing.append(rec.path)
+    for rid in todo:
+        try:
+            with sessions.begin() as s:
+                rec = s.get(Recording, rid)
+                if rec.status != "complete":
+                    continue
+                check(s, rec, root, now)
+                report.checked += 1
+                if rec.status == "empty":
+                    report.empty += 1
+                elif rec.status == "unreadable":
+                    report.unreadable.append((rec.path, rec.error or ""))
+                    log.error("recording %s: %s", rec.path, rec.error)
+                elif rec.status == "missing":
+                    report.missing.append(rec.path)
+        except Exception as exc:
+            log.exception("cannot check recording %s: %s", rid, exc)
+    return report
+
+
+def missing(session: Session) -> list[Recording]:
+    """Rows whose file vanished: the report a supervisor acts on."""
+    return list(session.scalars(select(Recording).where(Recording.status == "missing")
+                                .order_by(Recording.missing_at.desc())))
+
+
+def _under_review():
+    return exists().where(Flag.recording_id == Recording.id, Flag.reviewed_at.is_(None))
+
+
+def retention(sessions: sessionmaker, root: Path, days: int,
+              now: datetime | None = None, actor: str = "retention") -> RetentionReport:
+    """Delete files older than ``days`` (0 keeps everything), except held recordings and
+    those with a flag no supervisor has reviewed. The row stays, marked deleted."""
+    now = now or datetime.now(UTC)
+    report = RetentionReport()
+    if days <= 0:
+        return report
+    cutoff = now - timedelta(days=days)
+    old = (Recording.created_at < cutoff) & Recording.status.in_(
+        ("complete", "ready", "empty", "unreadable"))
+    with sessions() as s:
+        ids = list(s.scalars(select(Recording.id).where(
+            old, Recording.hold.is_(False), ~_under_review()).order_by(Recording.id)))
+        report.kept = s.query(Recording).filter(
+            old, or_(Recording.hold.is_(True), _under_review())).count()
+    for rid in ids:
+        with sessions.begin() as s:
+            rec = s.get(Recording, rid)
+            try:
+                (root / rec.path).unlink(missing_ok=True)
+            except OSError as exc:
+                report.errors.append((rec.path, exc.strerror or str(exc)))
+                log.error("retention: cannot delete %s: %s", rec.path, exc)
+                continue
+            rec.status, rec.deleted_at = "deleted", now
+            s.add(AuditEntry(at=now, actor=actor, action="deleted", recording_id=rec.id,
+                             detail={"path": rec.path, "days": days,
+                                     "sha256": rec.sha256 or ""}))
+            report.deleted.append(rec.path)
+            log.info("retention: deleted %s (older than %d days)", rec.path, days)
+    return report
+
