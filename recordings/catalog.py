@@ -28,7 +28,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recordings import audio
-from recordings.store import CALLS, MESSAGES
+from recordings.store import CALLS, MESSAGES, has_audio
 from workorder import phone
 from workorder.models import AuditEntry, Call, Flag, OrderHistory, Recording, WorkOrder
 from workorder.registration import Arrival, leave_message, register_call
@@ -56,9 +56,11 @@ class ScanReport:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     missing: list[str] = field(default_factory=list)  # rows whose file vanished, this scan
     unknown: list[str] = field(default_factory=list)  # files not named by the scheme
+    discarded: int = 0  # header-only files of calls nobody answered
 
     def as_dict(self) -> dict:
         return {"adopted": len(self.adopted), "checked": self.checked, "empty": self.empty,
+                "discarded": self.discarded,
                 "unreadable": len(self.unreadable), "missing": len(self.missing),
                 "unknown": len(self.unknown)}
 
@@ -199,8 +201,15 @@ def scan(sessions: sessionmaker, root: Path, court: str, tz: ZoneInfo,
             continue  # deleted in the meantime
         if now - mtime < settle:
             continue
-        if _parse(rel, tz) is None:
+        parsed = _parse(rel, tz)
+        if parsed is None:
             report.unknown.append(rel)
+            continue
+        if parsed[0] == "call" and not has_audio(root / rel):
+            # MixMonitor (bridged audio only) leaves a bare header for a call nobody
+            # answered: there is nothing in it to keep
+            (root / rel).unlink(missing_ok=True)
+            report.discarded += 1
             continue
         try:
             with sessions.begin() as s:

@@ -215,3 +215,16 @@ def test_the_audit_log_cannot_be_rewritten(db_url):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as c:
             c.execute(text(sql))
     engine.dispose()
+
+
+def test_the_bare_header_of_an_unanswered_call_is_discarded_not_adopted(store):
+    """MixMonitor records bridged audio only: a call nobody answered leaves a 44-byte
+    file, which holds nothing to keep (its call is registered, R2, without it)."""
+    path = store.recordings_dir / "calls" / "2026" / "11" / "24" / "1700000003.1.wav"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_wav_header(0))
+    _old(path)
+    report = speech.scan(store)
+    assert report.discarded == 1 and not report.adopted and not path.exists()
+    with bootstrap.sessions(store)() as s:
+        assert s.scalar(select(Recording)) is None
