@@ -4,24 +4,16 @@ link, then a good one on a phone-sized screen, feeds back, and opens the link ag
 
 from __future__ import annotations
 
-import json
 import struct
-import subprocess
-import sys
 from pathlib import Path
+
+from support.netns import run_scenario
 
 SCENARIO = Path(__file__).with_name("support") / "browser_feedback.py"
 
 
 def test_r7_the_judge_feeds_back_in_a_real_browser(tmp_path):
-    out = tmp_path / "result.json"
-    proc = subprocess.run(
-        ["unshare", "--net", "--", "sh", "-c",
-         f'ip link set lo up && exec "{sys.executable}" "{SCENARIO}" "{tmp_path / "data"}" '
-         f'"{out}"'],
-        capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    r = json.loads(out.read_text())
+    r = run_scenario(SCENARIO, tmp_path / "data", tmp_path / "result.json", timeout=180)
     assert r["expired_status"] == 410 and "链接已过期" in r["expired_text"]
     assert r["good_status"] == 200
     assert r["number"] in r["form_text"] and "多次联系不上承办法官" in r["form_text"]

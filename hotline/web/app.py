@@ -1,8 +1,12 @@
-"""The web application: the judge's feedback page (R7) and Twilio's status callback (R5).
+"""The web application: the judge's feedback page (R7), Twilio's status callback (R5),
+and the staff's pages behind a login (the supervisor's review of flagged recordings,
+R4.7/R4.8).
 
 * ``GET /f/{token}`` — the order and a form; ``POST`` records the feedback (stops the
   clock, schedules the callback, R10). A used, expired or forged link says so plainly.
 * ``POST /twilio/status`` — delivery receipts; believed only with Twilio's signature.
+* ``/login``, ``/logout``, ``/`` — users and sessions (hotline/web/auth.py).
+* ``/review…``, ``/recordings/{id}/audio`` — supervisors only (hotline/web/review.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from starlette.routing import Route
 from hotline import bootstrap
 from hotline.settings import Settings
 from hotline.sms.twilio import signature_ok
+from hotline.web import auth, review
 from hotline.web.links import LinkError, Links, secret
 from workorder.models import Department, Notice, OrderHistory, WorkOrder
 from workorder.orders import OrderError
@@ -167,4 +172,6 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
         Route("/f/{token}", feedback_submit, methods=["POST"]),
         Route("/done/{number}", done, methods=["GET"]),
         Route("/twilio/status", twilio_status, methods=["POST"]),
-    ])
+        *auth.routes(sessions, clock, _page),
+        *review.routes(settings, sessions, clock, _page),
+    ], middleware=[auth.middleware(settings)])

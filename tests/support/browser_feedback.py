@@ -61,7 +61,11 @@ def main(data_dir: Path, out: Path) -> None:
         page = browser.new_page(viewport={"width": 390, "height": 844},
                                 device_scale_factor=2, locale="zh-CN")
         # An expired link: a server whose links live one second, asked two seconds later.
-        short = settings.with_(link_max_age_s=1)
+        # on a port of its own: the browser may keep its connection to this server open,
+        # and must not reach it again instead of the real one below
+        other = free_port()
+        short = settings.with_(link_max_age_s=1, web_port=other,
+                               public_url=f"http://127.0.0.1:{other}")
         web = bootstrap.start_web(short)
         try:
             old = links(short).feedback_url(order_id)

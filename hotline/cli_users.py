@@ -1,0 +1,123 @@
+"""`hotline users …`: who may log in to the web pages (operators and supervisors).
+
+Passwords are never taken on the command line (they would stay in the shell's history and
+in the process list): they are typed twice at a prompt, or read from standard input with
+``--password-stdin`` for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy import select
+
+from hotline import bootstrap
+from hotline.cli import Fail, _guard, _local, _settings, main
+from hotline.web import auth
+from workorder.models import User
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise Fail("--password-stdin: nothing on standard input")
+        password = line.rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return auth.check_password(password)
+    except auth.UserError as exc:
+        raise Fail(str(exc)) from None
+
+
+def _stdin_option(fn):
+    return click.option("--password-stdin", is_flag=True,
+                        help="Read the password from the first line of standard input.")(fn)
+
+
+@main.group()
+def users() -> None:
+    """Users of the web pages: supervisors review flagged recordings (R4.7/R4.8)."""
+
+
+@users.command(name="add")
+@click.argument("login")
+@click.option("--role", required=True, type=click.Choice(auth.ROLES))
+@click.option("--name", default="", help="The person's name, as the pages show it.")
+@_stdin_option
+@click.pass_context
+@_guard
+def users_add(ctx: click.Context, login: str, role: str, name: str,
+              password_stdin: bool) -> None:
+    """Add a user who logs in as LOGIN."""
+    settings = _settings(ctx)
+    login = auth.normalise_login(login)  # refuse a bad login before asking for a password
+    # The first supervisor may be added before the line has ever run: bring the schema up.
+    bootstrap.setup(settings, demo=False, prompts=False)
+    with bootstrap.sessions(settings)() as session:
+        if session.scalar(select(User.id).where(User.login == login)) is not None:
+            raise Fail(f"login {login!r} is taken; choose another or change that user's "
+                       "password with `hotline users password`")
+    password = _password(password_stdin)
+    with bootstrap.sessions(settings).begin() as session:
+        user = auth.add_user(session, login, role, password, datetime.now(UTC), name=name)
+        click.echo(f"{user.login} added ({user.role}, {user.name})")
+
+
+@users.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def users_list(ctx: click.Context, as_json: bool) -> None:
+    """Every user, with role and whether they may log in."""
+    settings = _settings(ctx)
+    with bootstrap.sessions(settings)() as session:
+        rows = [{"login": u.login, "name": u.name, "role": u.role, "active": u.active,
+                 "created_at": _local(u.created_at, settings)}
+                for u in session.scalars(select(User).order_by(User.login))]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        click.echo(f"{r['login']:<20} {r['role']:<11} {'active' if r['active'] else 'disabled':<9}"
+                   f" {r['name']}")
+    if not rows:
+        click.echo("no users; add one with `hotline users add LOGIN --role supervisor`")
+
+
+def _switch(name: str, active: bool, doc: str) -> click.Command:
+    """`users disable` and `users enable`."""
+
+    @click.argument("login")
+    @click.pass_context
+    @_guard
+    def command(ctx: click.Context, login: str) -> None:
+        with bootstrap.sessions(_settings(ctx)).begin() as session:
+            user = auth.set_active(session, login, active)
+            click.echo(f"{user.login} {name}d")
+
+    return users.command(name=name, help=doc)(command)
+
+
+users_disable = _switch("disable", False,
+                        "LOGIN may no longer log in; pages open in a browser stop working at once.")
+users_enable = _switch("enable", True, "LOGIN may log in again.")
+
+
+@users.command(name="password")
+@click.argument("login")
+@_stdin_option
+@click.pass_context
+@_guard
+def users_password(ctx: click.Context, login: str, password_stdin: bool) -> None:
+    """Set LOGIN's password; the user's open sessions end."""
+    with bootstrap.sessions(_settings(ctx))() as session:
+        auth.find_user(session, login)  # say "no such user" before asking for a password
+    password = _password(password_stdin)
+    with bootstrap.sessions(_settings(ctx)).begin() as session:
+        user = auth.set_password(session, login, password)
+        click.echo(f"password of {user.login} changed")

@@ -1,0 +1,268 @@
+"""The supervisor's pages for flagged recordings (R4.7 abusive, R4.8 urgent/extreme).
+
+* ``GET /review`` — the flagged recordings, open first, urgent before abusive.
+* ``GET /review/{id}`` — the player, the transcript with the flagged words marked (a click
+  on a word plays from there), the flags, and the actions: reviewed; written up for court
+  leadership (R4.7); reported at once (R4.8). ``POST /review/{id}/reviewed|write-up|
+  escalate`` do them and the page then says who was texted, or why not.
+* ``GET /recordings/{id}/audio`` — the file, with HTTP Range (players seek with it);
+  ``?download=1`` as an attachment. A file gone from the store is a plain 410.
+* ``GET /review/audit`` — the audit log.
+
+Only supervisors see these pages: anyone else logged in gets a 403 that is itself in the
+audit log; visitors not logged in are sent to the login page. Recordings hold parties'
+personal data: every page view, play, download and action is audited.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from hotline.settings import Settings
+from hotline.web.auth import ROLE_ZH, Gate, Page, check_csrf, csrf_token, remote
+from recordings import review
+from workorder.models import Recording, User
+from workorder.types import OrderType
+
+log = logging.getLogger(__name__)
+# One audit row per playback, not per request. A browser's player fetches a recording in
+# several Range requests: the first (bytes=0-), more as it buffers, and one for every seek
+# (a click on a flagged word). Nothing in a request says "this is a new playback" — a
+# replay also starts at bytes=0-, a seek can start anywhere — so requests are collapsed in
+# time instead: a play (or download) of a recording by the same person within this window
+# of the last audited one is the same act of listening and writes no new row; after it, a
+# new row. The first row keeps the range that started it.
+PLAY_WINDOW = timedelta(minutes=10)
+ACTION_ZH = {"view": "查看", "play": "收听", "download": "下载", "refused": "拒绝访问",
+             "review": "复核", "report": "书面报告（R4.7）", "escalate": "紧急报告（R4.8）",
+             "login": "登录", "login_failed": "登录失败", "logout": "退出",
+             "deleted": "删除文件"}
+__all__ = ["PLAY_WINDOW", "routes", "transcript_tokens"]
+
+DETAIL_ZH = {"range": "范围", "note": "意见", "rule": "依据", "order": "工单", "to": "报告对象",
+             "flags": "标记", "path": "地址", "role": "角色", "reason": "原因"}
+AUDIT_PAGE = 200
+
+
+def describe(detail: dict) -> str:
+    """An audit row's details on one line."""
+    parts = []
+    for key, value in (detail or {}).items():
+        if value in ("", None, [], {}):
+            continue
+        shown = "；".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{DETAIL_ZH.get(key, key)}：{shown}")
+    return "　".join(parts)
+
+
+def transcript_tokens(rec: Recording) -> list[dict]:
+    """The words to show: each with its times, whether a flag matched it, and whether a
+    space follows (none between Chinese characters, as they are read)."""
+    ws = review.words(rec)
+    return [{"word": w.word, "start": w.start, "end": w.end, "hit": w.hit,
+             "clock": review.clock(w.start), "space": space}
+            for w, space in zip(ws, review.spaced(ws), strict=True)]
+
+
+def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datetime],
+           page: Page) -> list[Route]:
+    tz = settings.tz
+    root = settings.recordings_dir
+    gate = Gate(sessions, clock)
+
+    def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return dt.astimezone(tz).strftime(fmt) if dt else ""
+
+    def view(request: Request, user: User, name: str, status: int = 200,
+             **values: object) -> Response:
+        """A staff page: the user's bar, a CSP that allows only this page's own script."""
+        nonce = secrets.token_urlsafe(16)
+        response = page(name, status, user=user, role=ROLE_ZH.get(user.role, user.role),
+                        csrf=csrf_token(request), nonce=nonce, local=local, **values)
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+            "img-src 'self'; media-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+            "base-uri 'none'")
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    def message(request: Request, user: User, text: str, status: int) -> Response:
+        return view(request, user, "staff_message.html", status, message=text)
+
+    def refused(request: Request, session: Session, user: User) -> Response:
+        rid = request.path_params.get("id")
+        known = rid is not None and session.get(Recording, rid) is not None
+        review.audit(session, user.login, "refused", rid if known else None, remote(request),
+                     at=clock(), path=request.url.path, role=user.role)
+        return message(request, user, "只有班长可以查看和收听被标记的录音。"
+                       "录音含当事人个人信息，本次访问已记入审计日志。", 403)
+
+    supervisor = gate.require("supervisor", refused)
+
+    def kick(notice_ids: list[int]) -> None:
+        """R4.7/R4.8 reports are due at once: hand them to the job worker now rather than
+        at its next minute. Should the job store be unreachable, the minute job still
+        finds them in the outbox."""
+        from hotline.jobs import Jobs  # the job engine, only when there is a text to send
+
+        try:
+            Jobs(settings).kick(notice_ids)
+        except Exception:  # the outbox row is the truth; the nudge is only a shortcut
+            log.exception("could not hand texts %s to the job worker", notice_ids)
+
+    def on_recording(handler: Callable) -> Callable:
+        """A supervisor's page about the recording in the path; 404 if there is none."""
+
+        @supervisor
+        @functools.wraps(handler)
+        async def endpoint(request: Request, session: Session, user: User) -> Response:
+            rec = session.get(Recording, request.path_params["id"])
+            if rec is None:
+                return message(request, user, f"没有编号为 {request.path_params['id']} 的录音。",
+                               404)
+            return await handler(request, session, user, rec)
+
+        return endpoint
+
+    def gone(rec: Recording) -> str:
+        """Why the file cannot be played, or "" if it can."""
+        if rec.status == "deleted":
+            when = f"（{local(rec.deleted_at)}）" if rec.deleted_at else ""
+            return f"录音文件已按保存期限删除{when}，无法收听。"
+        if rec.status == "missing":
+            when = f"（{local(rec.missing_at)} 发现）" if rec.missing_at else ""
+            return f"录音文件已从录音库中丢失{when}，无法收听。"
+        path = (root / rec.path).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return "录音文件不在录音库中，无法收听。"
+        return ""
+
+    # ---- pages --------------------------------------------------------------------------------
+    @supervisor
+    async def review_list(request: Request, session: Session, user: User) -> Response:
+        show = "all" if request.query_params.get("status") == "all" else "open"
+        items = review.flagged(session, show)
+        return view(request, user, "review_list.html", items=items, show=show,
+                    kind_zh=review.KIND_ZH, outcome_zh=review.OUTCOME_ZH, clock=review.clock)
+
+    @on_recording
+    async def review_detail(request: Request, session: Session, user: User,
+                            rec: Recording) -> Response:
+        review.audit_access(session, user.login, "view", rec.id, remote(request), clock(),
+                            PLAY_WINDOW)
+        order = review.order_of(session, rec)
+        item = review.Item(rec, order)
+        return view(request, user, "review_detail.html", rec=rec, item=item, order=order,
+                    order_type=OrderType(order.order_type).label_zh if order else "",
+                    tokens=transcript_tokens(rec), gone=gone(rec),
+                    flash=request.session.pop("flash", None), kind_zh=review.KIND_ZH,
+                    outcome_zh=review.OUTCOME_ZH, clock=review.clock)
+
+    def action(name: str, audit_as: str, run: Callable) -> Callable:
+        """A POST on a recording: CSRF checked, the domain function, an audit row, and the
+        outcome kept for the page it redirects to."""
+
+        @supervisor
+        async def endpoint(request: Request, session: Session, user: User) -> Response:
+            data = await request.form()
+            if not check_csrf(request, data):
+                return message(request, user, "页面已过期或来源不明，操作未执行。请刷新页面后重试。",
+                               403)
+            rid = request.path_params["id"]
+            note = str(data.get("note") or "").strip()[:2000]
+            now = clock()
+            try:
+                flash = run(session, rid, user, now, note, data)
+            except review.ReviewError as exc:
+                flash = {"kind": "error", "title": str(exc), "lines": []}
+            else:
+                review.audit(session, user.login, audit_as, rid, remote(request), at=now,
+                             note=note, **flash.pop("detail", {}))
+            texts = flash.pop("texts", [])
+            request.session["flash"] = flash
+            # The texts go once the transaction is committed (after the response is made).
+            return RedirectResponse(f"/review/{rid}", 303,
+                                    background=BackgroundTask(kick, texts) if texts else None)
+
+        endpoint.__name__ = name
+        return endpoint
+
+    def do_reviewed(session, rid, user, now, note, _data) -> dict:
+        closed = review.mark_reviewed(session, rid, user.login, now, note)
+        return {"kind": "ok", "title": f"已标记为已复核（{len(closed)} 个标记）。", "lines": [],
+                "detail": {"flags": [f.id for f in closed]}}
+
+    def reported(report: review.Report) -> dict:
+        failures = report.failures
+        title = (f"工单 {report.order_number} 的{'书面报告' if report.rule == 'R4.7' else '紧急报告'}"
+                 f"（{report.rule}）已保存，录音已设为长期保存。")
+        return {"kind": "warn" if failures or not report.recipients else "ok", "title": title,
+                "lines": [r.says for r in report.recipients] or ["没有需要发短信的人。"],
+                "failures": len(failures), "texts": report.notice_ids,
+                "detail": {"rule": report.rule, "order": report.order_number,
+                           "to": [r.says for r in report.recipients]}}
+
+    def do_write_up(session, rid, user, now, note, _data) -> dict:
+        return reported(review.write_up(session, rid, user.login, now, tz, note))
+
+    def do_escalate(session, rid, user, now, note, data) -> dict:
+        return reported(review.escalate(session, rid, user.login, now, tz,
+                                        leadership=data.get("leadership") == "1", note=note))
+
+    @on_recording
+    async def audio(request: Request, session: Session, user: User,
+                    rec: Recording) -> Response:
+        why = gone(rec)
+        if why:
+            return message(request, user, why, 410)
+        download = request.query_params.get("download") == "1"
+        if request.method == "GET":  # HEAD only asks what there is
+            review.audit_access(session, user.login, "download" if download else "play",
+                                rec.id, remote(request), clock(), PLAY_WINDOW,
+                                range=request.headers.get("range", "")[:100])
+        path = root / rec.path
+        media = mimetypes.guess_type(path.name)[0] or "audio/wav"
+        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+        if download:
+            return FileResponse(path, media_type=media, headers=headers,
+                                filename=f"recording-{rec.id}{path.suffix}")
+        return FileResponse(path, media_type=media, headers=headers)
+
+    @supervisor
+    async def audit_log(request: Request, session: Session, user: User) -> Response:
+        def number(name: str) -> int | None:
+            raw = request.query_params.get(name, "")
+            return int(raw) if raw.isdigit() else None
+
+        recording = number("recording")
+        rows = review.audit_entries(session, recording, number("before"), limit=AUDIT_PAGE)
+        return view(request, user, "review_audit.html", recording=recording,
+                    rows=[(e, describe(e.detail)) for e in rows], action_zh=ACTION_ZH,
+                    older=rows[-1].id if len(rows) == AUDIT_PAGE else None)
+
+    return [
+        Route("/review", review_list, methods=["GET"]),
+        Route("/review/audit", audit_log, methods=["GET"]),
+        Route("/review/{id:int}", review_detail, methods=["GET"]),
+        Route("/review/{id:int}/reviewed", action("reviewed", "review", do_reviewed),
+              methods=["POST"]),
+        Route("/review/{id:int}/write-up", action("write_up", "report", do_write_up),
+              methods=["POST"]),
+        Route("/review/{id:int}/escalate", action("escalate", "escalate", do_escalate),
+              methods=["POST"]),
+        Route("/recordings/{id:int}/audio", audio, methods=["GET"]),
+    ]
+
