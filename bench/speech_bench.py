@@ -36,7 +36,7 @@ from support.speech import KOREAN_MODEL, line, write  # noqa: E402
 
 from hotline import bootstrap, speech  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
-from recordings import audio, flags, pipeline  # noqa: E402
+from recordings import audio, flags  # noqa: E402
 from recordings.transcribe import Transcript, VoskEngine, Word  # noqa: E402
 from workorder.registration import Arrival, leave_message, register_call  # noqa: E402
 

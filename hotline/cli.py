@@ -440,8 +440,13 @@ def add_working_days(ctx: click.Context, day: str, n: int) -> None:
     click.echo(cal.add_working_days(_date(day), n).isoformat())
 
 
-from hotline import cli_orders, cli_sms, cli_speech, cli_users  # noqa: E402,F401  (register their commands)
-from hotline import cli_messages  # noqa: E402,F401  (messages, recordings, flags)
+from hotline import (  # noqa: E402,F401  (register their commands)
+    cli_messages,
+    cli_orders,
+    cli_sms,
+    cli_speech,
+    cli_users,
+)
 from hotline.cli_directory import directory  # noqa: E402
 
 main.add_command(directory)

@@ -3,7 +3,6 @@ recording store, and the abusive/urgent flags (R4.7/R4.8) from the command line.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 import click
@@ -246,7 +245,7 @@ def flags_list(ctx: click.Context, show_all: bool, as_json: bool) -> None:
                  "created_at": _local(f.created_at, settings), "by": f.created_by,
                  "reviewed": f.outcome} for f, number in s.execute(q)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        _emit(rows, True, "")
         return
     if not rows:
         click.echo("no flags waiting")

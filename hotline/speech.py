@@ -13,6 +13,8 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from hotline import bootstrap
 from hotline.settings import Settings, SettingsError
 from recordings import catalog, flags, models, pipeline
@@ -73,8 +75,9 @@ def _run(settings, kind, before, workers, progress, now) -> pipeline.BatchReport
 
 
 def pending(settings: Settings, kind: str, before: datetime) -> int:
+    query = pipeline.due_query(kind, before, None).order_by(None).subquery()
     with bootstrap.sessions(settings)() as s:
-        return len(s.execute(pipeline.due_query(kind, before, None)).all())
+        return s.scalar(select(func.count()).select_from(query))
 
 
 def retention(settings: Settings, now: datetime | None = None) -> catalog.RetentionReport:

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from recordings import audio
 from recordings.store import CALLS, MESSAGES, has_audio
 from workorder import phone
-from workorder.models import AuditEntry, Call, Flag, OrderHistory, Recording, WorkOrder
+from workorder.models import AuditEntry, Call, Flag, Recording, WorkOrder
+from workorder.orders import record_history
 from workorder.registration import Arrival, leave_message, register_call
 from workorder.types import CallOutcome, OrderStatus
 
@@ -76,6 +77,18 @@ class RetentionReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
+def order_of(session: Session, rec: Recording) -> WorkOrder | None:
+    """The order opened when the recording's call arrived (R2)."""
+    if rec.call_id is None:
+        return None
+    return session.scalar(select(WorkOrder).where(WorkOrder.call_id == rec.call_id))
+
+
+def record_error(rec: Recording, why: str, now: datetime) -> None:
+    """The file cannot be used; why, for the report and the operator."""
+    rec.status, rec.error, rec.checked_at = "unreadable", why[:255], now
+
+
 def record_info(rec: Recording, info: audio.AudioInfo, now: datetime) -> None:
     """What the file holds; ``ready`` or ``empty`` (R6: a hang-up or silence)."""
     rec.duration_s, rec.speech_s = round(info.duration_s, 2), round(info.speech_s, 2)
@@ -89,7 +102,7 @@ def measure(rec: Recording, root: Path, now: datetime, max_s: float = 3 * 3600) 
     try:
         info, _ = audio.probe(root / rec.path, max_s)
     except audio.AudioError as exc:
-        rec.status, rec.error, rec.checked_at = "unreadable", str(exc)[:255], now
+        record_error(rec, str(exc), now)
         return
     record_info(rec, info, now)
 
@@ -97,15 +110,13 @@ def measure(rec: Recording, root: Path, now: datetime, max_s: float = 3 * 3600) 
 def close_empty_message(session: Session, rec: Recording, now: datetime) -> None:
     """An empty message is marked, and its order (opened when the call arrived, R2) is
     closed as such rather than queued for listening (R6)."""
-    if rec.kind != "message" or rec.call_id is None:
+    if rec.kind != "message":
         return
-    order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == rec.call_id))
+    order = order_of(session, rec)
     if order is not None and order.status == OrderStatus.MESSAGE_PENDING.value:
         order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, now, now
         order.resolution = CLOSED_EMPTY
-        session.add(OrderHistory(order_id=order.id, at=now, actor="system",
-                                 action="message_empty", changes={},
-                                 reason=CLOSED_EMPTY))
+        record_history(session, order, now, "system", "message_empty", reason=CLOSED_EMPTY)
 
 
 def check(session: Session, rec: Recording, root: Path, now: datetime) -> None:
@@ -123,18 +134,16 @@ def mark_missing(rec: Recording, now: datetime) -> None:
     log.error("recording %s (%s): its file vanished from the store", rec.id, rec.path)
 
 
-def _parse(rel: str, tz: ZoneInfo) -> tuple[str, str, str | None, datetime] | None:
-    """(kind, uniqueid, caller or None, local day start) of a file named by the scheme."""
+def _parse(rel: str) -> tuple[str, str, str | None] | None:
+    """(kind, uniqueid, caller or None) of a file named by the scheme."""
     m = _DATED.match(rel)
     if m:
-        kind, y, mo, d, uid = m.groups()
-        day = datetime(int(y), int(mo), int(d), tzinfo=tz)
-        return ("call" if kind == CALLS else "message"), uid, None, day
+        kind, uid = m.group(1), m.group(5)
+        return ("call" if kind == CALLS else "message"), uid, None
     m = _UNREGISTERED.match(rel)
     if m:
-        kind, ymd, uid, caller = m.groups()
-        day = datetime(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]), tzinfo=tz)
-        return ("call" if kind == CALLS else "message"), uid, caller or None, day
+        kind, _ymd, uid, caller = m.groups()
+        return ("call" if kind == CALLS else "message"), uid, caller or None
     return None
 
 
@@ -155,10 +164,10 @@ def adopt(session: Session, rel: str, root: Path, court: str, tz: ZoneInfo,
           now: datetime) -> Recording | None:
     """A file without a row: the FastAGI server was down when Asterisk wrote it. The call
     it belongs to is found by the PBX's channel id in its name, or registered now (R2)."""
-    parsed = _parse(rel, tz)
+    parsed = _parse(rel)
     if parsed is None:
         return None
-    kind, uid, caller, _day = parsed
+    kind, uid, caller = parsed
     path = root / rel
     at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     call = session.scalar(select(Call).where(Call.uniqueid == uid))
@@ -201,7 +210,7 @@ def scan(sessions: sessionmaker, root: Path, court: str, tz: ZoneInfo,
             continue  # deleted in the meantime
         if now - mtime < settle:
             continue
-        parsed = _parse(rel, tz)
+        parsed = _parse(rel)
         if parsed is None:
             report.unknown.append(rel)
             continue

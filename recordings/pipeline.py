@@ -12,7 +12,7 @@ For a message (R6), on the first working day after it was left:
   suggested type (keyword rules the court can edit), any case number said in it (digits
   spoken as 二零二四 or written 2024), and the caller's earlier matters;
 * it stays 待听留言 (``message_pending``): operators listen, correct the type and confirm
-  (:func:`confirm`), then answer or forward it like any other order;
+  (``Service.confirm_message``), then answer or forward it like any other order;
 * an empty message closes its order as such; an unreadable or vanished file leaves the
   order in the queue with the reason, for the operator to call the caller back.
 """
@@ -34,9 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recordings import audio, catalog, flags
-from recordings.transcribe import ModelError, Transcript, VoskEngine, Word
+from recordings.transcribe import Transcript, VoskEngine, Word
 from workorder import casenumber, suggest
-from workorder.models import Flag, OrderHistory, Recording, WorkOrder
+from workorder.models import Flag, Recording, WorkOrder
+from workorder.orders import record_history
 from workorder.types import OrderStatus, OrderType
 
 log = logging.getLogger(__name__)
@@ -105,8 +106,7 @@ class Analyser:
             try:
                 yield futures[fut], fut.result()
             except Exception as exc:  # a worker that died (out of memory, a crash in C)
-                yield futures[fut], {"error": f"the recogniser failed: {exc!r}"[:255],
-                                     "crashed": True}
+                yield futures[fut], {"error": f"the recogniser failed: {exc!r}"}
 
 
 # ---- writing what was found ---------------------------------------------------------------
@@ -164,18 +164,6 @@ def save_flags(session: Session, rec: Recording, transcript: Transcript,
     return out
 
 
-def _order_of(session: Session, rec: Recording) -> WorkOrder | None:
-    if rec.call_id is None:
-        return None
-    return session.scalar(select(WorkOrder).where(WorkOrder.call_id == rec.call_id))
-
-
-def _history(session: Session, order: WorkOrder, now: datetime, action: str,
-             changes: dict, reason: str) -> None:
-    session.add(OrderHistory(order_id=order.id, at=now, actor="system", action=action,
-                             changes=changes, reason=reason))
-
-
 def fill_message_order(session: Session, rec: Recording, order: WorkOrder,
                        transcript: Transcript | None, rules: Rules, earlier: list[WorkOrder],
                        now: datetime, tz) -> None:
@@ -210,8 +198,8 @@ def fill_message_order(session: Session, rec: Recording, order: WorkOrder,
         notes.append("来电人此前事项：" + "、".join(
             f"{o.number}（{OrderStatus(o.status).label_zh}）" for o in earlier[:5]))
     order.updated_at = now
-    _history(session, order, now, "message_transcribed", changes,
-             "；".join(notes) or "留言已处理 (R6)")
+    record_history(session, order, now, "system", "message_transcribed", changes,
+                   "；".join(notes) or "留言已处理 (R6)")
 
 
 def apply(session: Session, rec: Recording, result: dict, rules: Rules, now: datetime,
@@ -219,7 +207,7 @@ def apply(session: Session, rec: Recording, result: dict, rules: Rules, now: dat
     """Write one analysis: measurement, transcript, flags and (messages) the order."""
     transcript = None
     if "error" in result:
-        rec.status, rec.error, rec.checked_at = "unreadable", result["error"][:255], now
+        catalog.record_error(rec, result["error"], now)
         report.unreadable.append((rec.path, rec.error))
         log.error("recording %s: %s", rec.path, rec.error)
     else:
@@ -237,7 +225,7 @@ def apply(session: Session, rec: Recording, result: dict, rules: Rules, now: dat
             report.cpu_s += result.get("cpu_s", 0.0)
             pid = result.get("pid", 0)
             report.peak_mb[pid] = max(report.peak_mb.get(pid, 0.0), result.get("rss_mb", 0.0))
-    order = _order_of(session, rec)
+    order = catalog.order_of(session, rec)
     if transcript is not None:
         for f in save_flags(session, rec, transcript, rules.lexicon,
                             order.id if order else None, now):
@@ -288,7 +276,7 @@ def process(sessions: sessionmaker, root: Path, analyser: Analyser, rules: Rules
                     catalog.mark_missing(rec, now())
                 report.missing.append(rec.path)
                 if kind == "message":
-                    order = _order_of(s, rec)
+                    order = catalog.order_of(s, rec)
                     if order is not None:
                         fill_message_order(s, rec, order, None, rules, [], now(), tz)
                         report.orders.append(order.number)
@@ -329,5 +317,5 @@ def queue(session: Session, court: str) -> list[tuple[WorkOrder, Recording]]:
     return sorted(((o, r) for o, r in rows), key=lambda p: p[1].id not in urgent)
 
 
-__all__ = ["Analyser", "BatchReport", "ModelError", "Rules", "analyse", "apply", "process",
+__all__ = ["Analyser", "BatchReport", "Rules", "analyse", "apply", "process",
            "queue", "save_flags"]

@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from recordings import catalog
 from workorder import notices, routing
 from workorder.models import AuditEntry, Case, Flag, Notice, OrderHistory, Recording, WorkOrder
+from workorder.orders import record_history
 from workorder.rules import Answers, History, propose
 from workorder.types import OrderType
 
@@ -141,9 +143,7 @@ def order_of(session: Session, rec: Recording) -> WorkOrder | None:
     for f in rec.flags:
         if f.order_id:
             return session.get(WorkOrder, f.order_id)
-    if rec.call_id is None:
-        return None
-    return session.scalar(select(WorkOrder).where(WorkOrder.call_id == rec.call_id))
+    return catalog.order_of(session, rec)
 
 
 def flagged(session: Session, status: str = "open", limit: int = 200) -> list[Item]:
@@ -203,8 +203,7 @@ def _settle(flags: list[Flag], outcome: str, by: str, at: datetime, note: str) -
 def _history(session: Session, order: WorkOrder | None, at: datetime, by: str, action: str,
              changes: dict, reason: str) -> None:
     if order is not None:
-        session.add(OrderHistory(order_id=order.id, at=at, actor=by, action=action,
-                                 changes=changes, reason=reason))
+        record_history(session, order, at, by, action, changes, reason)
 
 
 def _check_by(by: str) -> str:

@@ -11,9 +11,9 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import HOTLINE
 from sqlalchemy import select
 from support.speech import KOREAN_MODEL, line
-from conftest import HOTLINE
 from test_recording_store import _wav_header, message
 
 from hotline import bootstrap, speech

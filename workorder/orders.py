@@ -71,6 +71,15 @@ def _text(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def record_history(session: Session, order: WorkOrder, at: datetime, actor: str, action: str,
+                   changes: dict | None = None, reason: str = "") -> None:
+    """One row of the order's append-only history; ``changes`` is {field: (old, new)}."""
+    session.add(OrderHistory(order_id=order.id, at=at, actor=actor or "?", action=action,
+                             changes={k: [_text(a), _text(b)] for k, (a, b)
+                                      in (changes or {}).items()},
+                             reason=reason))
+
+
 @dataclass
 class Service:
     """Binds the court's calendar and deadline policy; one per process is enough."""
@@ -140,11 +149,7 @@ class Service:
     # ---- history and locking -------------------------------------------------------------
     def _log(self, session: Session, order: WorkOrder, at: datetime, actor: str, action: str,
              changes: dict | None = None, reason: str = "") -> None:
-        check_actor(actor)
-        session.add(OrderHistory(order_id=order.id, at=at, actor=actor or "?", action=action,
-                                 changes={k: [_text(a), _text(b)] for k, (a, b)
-                                          in (changes or {}).items()},
-                                 reason=reason))
+        record_history(session, order, at, check_actor(actor), action, changes, reason)
 
     def _check_version(self, session: Session, order: WorkOrder, version: int | None) -> None:
         if version is None:
