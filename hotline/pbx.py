@@ -211,6 +211,35 @@ class SeatConf:
     secret: str
     display_name: str = ""
     contact: str = ""
+    webrtc: bool = False  # the browser softphone (JsSIP over WebSocket) instead of a SIP phone
+
+
+def _webrtc_endpoint(seat: SeatConf, bind_host: str) -> str:
+    """A seat's endpoint for the browser softphone: SIP over WebSocket, ICE (rtp.conf keeps
+    candidates to 127.0.0.1), DTLS-SRTP with a certificate made at start-up, AVPF and RTCP
+    multiplexed on the RTP port, as browsers require."""
+    return (
+        f"[{seat.name}]\ntype = endpoint\ncontext = hotline-seats\ntransport = transport-ws\n"
+        f"webrtc = yes\ndtls_auto_generate_cert = yes\ndtls_verify = fingerprint\n"
+        f"dtls_setup = actpass\nmedia_encryption = dtls\nuse_avpf = yes\nrtcp_mux = yes\n"
+        f"ice_support = yes\nmedia_use_received_transport = yes\n"
+        f"disallow = all\nallow = alaw,ulaw,opus\ndtmf_mode = rfc4733\ndirect_media = no\n"
+        f"force_rport = yes\nrewrite_contact = yes\n"
+        f"media_address = {bind_host}\nbind_rtp_to_media_address = yes\n"
+        f"auth = {seat.name}\naors = {seat.name}\n"
+        f"callerid = \"{seat.display_name or seat.name}\" <{seat.name}>\n\n"
+    )
+
+
+def _sip_endpoint(seat: SeatConf, bind_host: str) -> str:
+    return (
+        f"[{seat.name}]\ntype = endpoint\ncontext = hotline-seats\ndisallow = all\n"
+        f"allow = alaw,ulaw\ndtmf_mode = rfc4733\ndirect_media = no\n"
+        f"rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\n"
+        f"media_address = {bind_host}\nbind_rtp_to_media_address = yes\n"
+        f"auth = {seat.name}\naors = {seat.name}\n"
+        f"callerid = \"{seat.display_name or seat.name}\" <{seat.name}>\n\n"
+    )
 
 
 def seats_section(seats: list[SeatConf], bind_host: str = "127.0.0.1") -> str:
@@ -219,13 +248,9 @@ def seats_section(seats: list[SeatConf], bind_host: str = "127.0.0.1") -> str:
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", seat.name):
             raise PbxError(f"seat name {seat.name!r}: use letters, digits, - and _ only")
         contact = f"contact = {seat.contact}\n" if seat.contact else ""
+        endpoint = (_webrtc_endpoint if seat.webrtc else _sip_endpoint)(seat, bind_host)
         out.append(
-            f"[{seat.name}]\ntype = endpoint\ncontext = hotline-seats\ndisallow = all\n"
-            f"allow = alaw,ulaw\ndtmf_mode = rfc4733\ndirect_media = no\n"
-            f"rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\n"
-            f"media_address = {bind_host}\nbind_rtp_to_media_address = yes\n"
-            f"auth = {seat.name}\naors = {seat.name}\n"
-            f"callerid = \"{seat.display_name or seat.name}\" <{seat.name}>\n\n"
+            endpoint +
             f"[{seat.name}]\ntype = auth\nauth_type = userpass\nusername = {seat.name}\n"
             f"password = {seat.secret}\n\n"
             f"[{seat.name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n{contact}"
@@ -258,6 +283,7 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
         "ami_user": settings.ami_user,
         "ami_secret": settings.ami_secret,
         "sip_port": settings.sip_port,
+        "http_port": settings.http_port,
         "trunk_ip": settings.trunk_ip,
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
@@ -321,7 +347,8 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
                        "`hotline pbx stop` first")
     for name, port, kind in (("ami_port", settings.ami_port, socket.SOCK_STREAM),
                              ("sip_port", settings.sip_port, socket.SOCK_DGRAM),
-                             ("sip_port", settings.sip_port, socket.SOCK_STREAM)):
+                             ("sip_port", settings.sip_port, socket.SOCK_STREAM),
+                             ("http_port", settings.http_port, socket.SOCK_STREAM)):
         if not port_free(settings.bind_host, port, kind):
             raise PbxError(f"{name} {port} on {settings.bind_host} is in use; "
                            f"set HOTLINE_{name.upper()} to a free port")

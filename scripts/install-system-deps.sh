@@ -29,3 +29,4 @@ if ((${#missing[@]})); then
 fi
 bash "$(dirname "$0")/install-postgres.sh"
 bash "$(dirname "$0")/install-prism.sh"
+bash "$(dirname "$0")/install-jssip.sh"

@@ -87,6 +87,9 @@ def test_rendered_configuration_binds_loopback_only(settings):
     assert f"bindaddr = 127.0.0.1\nport = {settings.ami_port}" in text
     assert f"agi://127.0.0.1:{settings.agi_port}" in text
     assert "servicelevel = 10" in (etc / "queues.conf").read_text()
+    # deny-everything rules (ICE, STUN) are what keeps the media on loopback
+    assert set(re.findall(r"(?m)^\w+_deny = (\S+)$", text)) <= {"0.0.0.0/0", "::/0"}
+    text = re.sub(r"(?m)^\w+_deny = \S+$", "", text)
     addresses = set(re.findall(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", text))
     assert addresses <= {"127.0.0.1", "255.255.255.255"}
 
@@ -115,3 +118,60 @@ def test_debian_mirror_is_read_from_apt_sources(tmp_path):
     (tmp_path / "sources.list.d" / "debian.sources").unlink()
     with pytest.raises(pbx.PbxError, match="no Debian mirror"):
         pbx.debian_mirror(tmp_path)
+
+
+def test_webrtc_seat_and_websocket_are_rendered_on_loopback(settings):
+    install = pbx.Installation("/usr/sbin/asterisk", "/usr/lib/asterisk/modules",
+                               "/usr/share/asterisk")
+    seats = [pbx.SeatConf("seat1", "pw", "座席", "sip:seat1@127.0.0.1:5999"),
+             pbx.SeatConf("web1", "pw2", "网页座席", webrtc=True)]
+    etc = pbx.render(settings, install, seats).parent
+    http = (etc / "http.conf").read_text()
+    assert "enabled = yes" in http and "tlsenable = no" in http
+    assert f"bindaddr = 127.0.0.1\nbindport = {settings.http_port}" in http
+    pjsip = (etc / "pjsip.conf").read_text()
+    assert "[transport-ws]\ntype = transport\nprotocol = ws\n" in pjsip
+    web = pjsip.split("[web1]\ntype = endpoint\n")[1].split("\n\n")[0].splitlines()
+    options = dict(line.split(" = ", 1) for line in web)
+    assert options["transport"] == "transport-ws"
+    for key, value in {"webrtc": "yes", "ice_support": "yes", "rtcp_mux": "yes",
+                       "use_avpf": "yes", "media_encryption": "dtls",
+                       "dtls_auto_generate_cert": "yes", "direct_media": "no",
+                       "media_address": "127.0.0.1", "context": "hotline-seats"}.items():
+        assert options[key] == value, key
+    assert options["allow"].split(",")[:2] == ["alaw", "ulaw"]
+    assert "[web1]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n" in pjsip
+    # a SIP seat is rendered as before: plain UDP/TCP, no WebRTC options
+    sip = pjsip.split("[seat1]\ntype = endpoint\n")[1].split("\n\n")[0]
+    assert "webrtc" not in sip and "transport" not in sip and "ice_support" not in sip
+    assert "contact = sip:seat1@127.0.0.1:5999" in pjsip
+    rtp = (etc / "rtp.conf").read_text()
+    assert "icesupport = yes" in rtp and "ice_permit = 127.0.0.1/32" in rtp
+    assert "ice_deny = 0.0.0.0/0" in rtp and "stunaddr" not in rtp and "turnaddr" not in rtp
+    modules = (etc / "modules.conf").read_text()
+    for module in ("res_http_websocket.so", "res_pjsip_transport_websocket.so", "res_srtp.so",
+                   "res_pjsip_refer.so"):
+        assert f"load = {module}" in modules
+    dialplan = (etc / "extensions.conf").read_text()
+    seats_context = dialplan.split("[hotline-seats]")[1].split("\n[")[0]
+    assert "Dial(PJSIP/${EXTEN}" in seats_context
+
+
+def test_sip_seats_render_exactly_as_plain_sip_endpoints():
+    text = pbx.seats_section([pbx.SeatConf("seat1", "pw", "座席")])
+    assert text == (
+        "[seat1]\ntype = endpoint\ncontext = hotline-seats\ndisallow = all\n"
+        "allow = alaw,ulaw\ndtmf_mode = rfc4733\ndirect_media = no\n"
+        "rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\n"
+        "media_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
+        "auth = seat1\naors = seat1\ncallerid = \"座席\" <seat1>\n\n"
+        "[seat1]\ntype = auth\nauth_type = userpass\nusername = seat1\npassword = pw\n\n"
+        "[seat1]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n")
+
+
+def test_http_port_is_checked_like_the_other_ports(tmp_path):
+    with pytest.raises(SettingsError, match="http_port=70000 is not a TCP/UDP port"):
+        load(environ={"HOTLINE_HTTP_PORT": "70000"}, data_dir=str(tmp_path))
+    with pytest.raises(SettingsError, match="must differ"):
+        load(environ={"HOTLINE_HTTP_PORT": "5060"}, data_dir=str(tmp_path))
+    assert load(environ={}, data_dir=str(tmp_path)).http_port == 8088
