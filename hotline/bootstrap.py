@@ -103,7 +103,8 @@ def setup(settings: Settings, demo: bool = True, prompts: bool = True) -> None:
 def seat_confs(settings: Settings) -> list[tuple[pbx.SeatConf, list[str]]]:
     with sessions(settings)() as session:
         seats = session.scalars(select(Seat).order_by(Seat.name)).all()
-        return [(pbx.SeatConf(s.name, s.secret, s.display_name, s.contact),
+        return [(pbx.SeatConf(s.name, s.secret, s.display_name, s.contact,
+                              webrtc=s.phone == "webrtc"),
                  ami.seat_queues(s.role, s.skills)) for s in seats]
 
 
@@ -176,7 +177,7 @@ def start_web(settings: Settings) -> tuple:
         raise SettingsError(f"web_port {settings.web_port} on {settings.bind_host}: "
                             f"{exc.strerror}; set HOTLINE_WEB_PORT to a free port") from None
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning",
-                                           lifespan="off"))
+                                           lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web",
                               daemon=True)
     thread.start()

@@ -41,17 +41,20 @@ def _stdin_option(fn):
 
 @main.group()
 def users() -> None:
-    """Users of the web pages: supervisors review flagged recordings (R4.7/R4.8)."""
+    """Users of the web pages: operators (the panel, bound to a seat), supervisors (the
+    console, the review of flagged recordings), judges, administrators."""
 
 
 @users.command(name="add")
 @click.argument("login")
 @click.option("--role", required=True, type=click.Choice(auth.ROLES))
 @click.option("--name", default="", help="The person's name, as the pages show it.")
+@click.option("--seat", default="", help="The seat whose phone the user's panel is "
+              "(operators; `hotline seats list` shows them).")
 @_stdin_option
 @click.pass_context
 @_guard
-def users_add(ctx: click.Context, login: str, role: str, name: str,
+def users_add(ctx: click.Context, login: str, role: str, name: str, seat: str,
               password_stdin: bool) -> None:
     """Add a user who logs in as LOGIN."""
     settings = _settings(ctx)
@@ -65,7 +68,10 @@ def users_add(ctx: click.Context, login: str, role: str, name: str,
     password = _password(password_stdin)
     with bootstrap.sessions(settings).begin() as session:
         user = auth.add_user(session, login, role, password, datetime.now(UTC), name=name)
-        click.echo(f"{user.login} added ({user.role}, {user.name})")
+        if seat:
+            auth.bind_seat(session, login, seat)
+        click.echo(f"{user.login} added ({user.role}, {user.name}"
+                   + (f", seat {user.seat})" if user.seat else ")"))
 
 
 @users.command(name="list")
@@ -76,7 +82,8 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
     """Every user, with role and whether they may log in."""
     settings = _settings(ctx)
     with bootstrap.sessions(settings)() as session:
-        rows = [{"login": u.login, "name": u.name, "role": u.role, "active": u.active,
+        rows = [{"login": u.login, "name": u.name, "role": u.role, "seat": u.seat,
+                 "active": u.active,
                  "created_at": _local(u.created_at, settings)}
                 for u in session.scalars(select(User).order_by(User.login))]
     if as_json:
@@ -84,7 +91,7 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['login']:<20} {r['role']:<11} {'active' if r['active'] else 'disabled':<9}"
-                   f" {r['name']}")
+                   f" {r['seat'] or '-':<10} {r['name']}")
     if not rows:
         click.echo("no users; add one with `hotline users add LOGIN --role supervisor`")
 
@@ -106,6 +113,22 @@ def _switch(name: str, active: bool, doc: str) -> click.Command:
 users_disable = _switch("disable", False,
                         "LOGIN may no longer log in; pages open in a browser stop working at once.")
 users_enable = _switch("enable", True, "LOGIN may log in again.")
+
+
+@users.command(name="seat")
+@click.argument("login")
+@click.argument("seat", required=False, default="")
+@click.option("--none", "unbind", is_flag=True, help="Unbind LOGIN from any seat.")
+@click.pass_context
+@_guard
+def users_seat(ctx: click.Context, login: str, seat: str, unbind: bool) -> None:
+    """Bind LOGIN to SEAT: the user's panel becomes that seat's phone."""
+    if not seat and not unbind:
+        raise Fail("give a SEAT, or --none to unbind")
+    with bootstrap.sessions(_settings(ctx)).begin() as session:
+        user = auth.bind_seat(session, login, None if unbind else seat)
+        click.echo(f"{user.login} → seat {user.seat}" if user.seat
+                   else f"{user.login} has no seat")
 
 
 @users.command(name="password")

@@ -23,17 +23,24 @@ ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 (SIP uses both)."""
+    """A port free for both TCP and UDP on 127.0.0.1 (SIP uses both), never the same one
+    twice in a test run (the kernel may hand a just-freed port out again)."""
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        if port in _HANDED_OUT:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
             try:
                 u.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        _HANDED_OUT.add(port)
         return port
     raise RuntimeError("no free port")
 
@@ -49,6 +56,7 @@ def write_config(data_dir: Path, **values: object) -> None:
 def line_config(**extra: object) -> dict[str, object]:
     rtp = free_port() // 2 * 2  # RTP ranges start on an even port
     return {"agi_port": free_port(), "ami_port": free_port(), "sip_port": free_port(),
+            "http_port": free_port(),
             "web_port": free_port(), "rtp_start": rtp, "rtp_end": rtp + 200, **extra}
 
 
@@ -182,7 +190,7 @@ def line(tmp_path_factory) -> Iterator[Line]:
     with line.sessions().begin() as s:
         for name, port in (("seat1001", line.seat_port), ("seat1002", line.away_seat_port)):
             seat = s.scalar(select(Seat).where(Seat.name == name))
-            seat.contact = f"sip:{name}@127.0.0.1:{port}"
+            seat.contact, seat.phone = f"sip:{name}@127.0.0.1:{port}", "sip"
     line.speech = make_speech(data_dir / "speech")
     line.cli("pbx", "start")
     for seat in ("seat1001", "seat1002", "seat1003", "sup9001"):

@@ -234,7 +234,7 @@ def test_passwords_are_argon2id_hashes_and_bad_users_are_refused(session):
     with pytest.raises(auth.UserError, match="at least 8"):
         auth.add_user(session, "zhao", "operator", "1234567", NOW)
     with pytest.raises(auth.UserError, match="role must be one of"):
-        auth.add_user(session, "zhao", "admin", PASSWORD, NOW)
+        auth.add_user(session, "zhao", "janitor", PASSWORD, NOW)
     with pytest.raises(auth.UserError, match="letters, digits"):
         auth.add_user(session, "赵 六", "operator", PASSWORD, NOW)
     old = user.password_hash
@@ -600,14 +600,14 @@ def test_hotline_users_add_list_disable_password(settings):
     assert r.exit_code == 1 and "'wang' is taken" in r.output
     r = run("add", "x y", "--role", "operator", "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 1 and "letters, digits" in r.output
-    r = run("add", "zhao", "--role", "admin", "--password-stdin", input=PASSWORD + "\n")
+    r = run("add", "zhao", "--role", "janitor", "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 2 and "supervisor" in r.output
     r = run("disable", "li")
     assert r.exit_code == 0 and "li disabled" in r.output
     r = run("list")
     assert r.exit_code == 0
     assert re.search(r"li\s+operator\s+disabled", r.output)
-    assert re.search(r"wang\s+supervisor\s+active\s+王班长", r.output)
+    assert re.search(r"wang\s+supervisor\s+active\s+-\s+王班长", r.output)
     r = run("password", "nobody", "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 1 and "no user 'nobody'" in r.output
     r = run("password", "wang", "--password-stdin", input="brand new secret\n")
@@ -616,4 +616,21 @@ def test_hotline_users_add_list_disable_password(settings):
         wang = s.scalar(select(User).where(User.login == "wang"))
         assert auth.verify_password(wang.password_hash, "brand new secret")
         assert not s.scalar(select(User.active).where(User.login == "li"))
+    # seats: the operator's panel is the seat's phone; one user per seat
+    bootstrap.setup(settings, prompts=False)  # the demo court's seats
+    r = run("add", "zhou", "--role", "operator", "--seat", "seat1001", "--password-stdin",
+            input=PASSWORD + "\n")
+    assert r.exit_code == 0 and "zhou added (operator, zhou, seat seat1001)" in r.output
+    r = run("seat", "li", "seat1001")
+    assert r.exit_code == 1 and "seat seat1001 is bound to zhou" in r.output
+    r = run("seat", "li", "seat9999")
+    assert r.exit_code == 1 and "no seat 'seat9999'" in r.output and "seat1002" in r.output
+    r = run("add", "chen", "--role", "judge", "--password-stdin", input=PASSWORD + "\n")
+    assert r.exit_code == 0
+    r = run("seat", "chen", "seat1002")
+    assert r.exit_code == 1 and "only operators and supervisors" in r.output
+    assert run("seat", "zhou", "--none").exit_code == 0
+    assert run("seat", "li", "seat1001").exit_code == 0
+    assert re.search(r"li\s+operator\s+disabled\s+seat1001", run("list").output)
+    assert run("seat", "li").exit_code == 1
     bootstrap._engine.cache_clear()

@@ -363,17 +363,19 @@ class AuditEntry(Base):
 
 
 class User(Base):
-    """Someone who logs in to the web pages: an operator (seat) or a supervisor."""
+    """Someone who logs in to the web pages: an operator, a supervisor, a judge or an
+    administrator. Operators (and supervisors who answer) are bound to a seat."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(32), default="")
-    role: Mapped[str] = mapped_column(String(16))  # operator | supervisor
+    role: Mapped[str] = mapped_column(String(16))  # operator | supervisor | judge | admin
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seat: Mapped[str | None] = mapped_column(String(32), unique=True)  # seats.name
 
 
 class Notice(Base):
@@ -511,3 +513,5 @@ class Seat(Base):
     skills: Mapped[str] = mapped_column(String(16), default="123456")  # type codes it takes
     # A fixed SIP contact (desk phone, test user agent); empty = the phone registers itself.
     contact: Mapped[str] = mapped_column(String(128), default="")
+    # webrtc: the softphone in the operator's panel (JsSIP over WebSocket); sip: any SIP phone
+    phone: Mapped[str] = mapped_column(String(8), default="sip", server_default="sip")

@@ -35,5 +35,5 @@ def load_demo(session: Session) -> bool:
         if session.scalar(select(Seat).where(Seat.name == seat["name"])) is None:
             session.add(Seat(name=seat["name"], display_name=seat["display_name"],
                              role=seat["role"], skills=seat["skills"],
-                             secret=secrets.token_urlsafe(12)))
+                             phone=seat.get("phone", "sip"), secret=secrets.token_urlsafe(12)))
     return True

@@ -1,7 +1,8 @@
 """Who uses the web pages: users, passwords, logging in and out, and who may see what.
 
-* Users are operators (座席员) or supervisors (班长), kept in ``users``; the command line
-  adds them (``hotline users``). Passwords are hashed with Argon2id (argon2-cffi); a hash
+* Users are operators (座席员), supervisors (班长), judges (法官) or administrators
+  (管理员), kept in ``users``; the command line adds them (``hotline users``), and binds
+  operators to their seat. Passwords are hashed with Argon2id (argon2-cffi); a hash
   made with weaker parameters than today's is replaced at the next login.
 * A login lives in Starlette's signed session cookie (HttpOnly, SameSite=Lax, Secure when
   the public URL is https) for one working day at most. Each request re-reads the user:
@@ -39,14 +40,14 @@ from starlette.routing import Route
 from hotline.settings import Settings
 from hotline.web.links import secret
 from recordings.review import audit
-from workorder.models import AuditEntry, User
+from workorder.models import AuditEntry, Seat, User
 
 __all__ = ["Gate", "LoginRefused", "UserError", "add_user", "authenticate", "check_csrf",
-           "csrf_token", "current_user", "find_user", "locked_until", "middleware",
+           "check_csrf_header", "csrf_token", "current_user", "find_user", "locked_until", "middleware",
            "remote", "routes", "set_active", "set_password", "sign_in"]
 
-ROLES = ("operator", "supervisor")
-ROLE_ZH = {"operator": "座席员", "supervisor": "班长"}
+ROLES = ("operator", "supervisor", "judge", "admin")
+ROLE_ZH = {"operator": "座席员", "supervisor": "班长", "judge": "法官", "admin": "管理员"}
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # hashing a megabyte on every try would be a way to tire the server
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
@@ -126,6 +127,29 @@ def set_password(session: Session, login: str, password: str) -> User:
     """A new password; the user's sessions end (their fingerprint no longer matches)."""
     user = find_user(session, login)
     user.password_hash = hash_password(password)
+    return user
+
+
+def bind_seat(session: Session, login: str, seat: str | None) -> User:
+    """Bind LOGIN to a seat (its panel is then that seat's phone), or unbind with None.
+    A seat belongs to one user at a time."""
+    user = find_user(session, login)
+    if seat is None or not seat.strip():
+        user.seat = None
+        return user
+    name = seat.strip()
+    row = session.scalar(select(Seat).where(Seat.name == name))
+    if row is None:
+        known = "、".join(session.scalars(select(Seat.name).order_by(Seat.name))) or "none"
+        raise UserError(f"no seat {name!r}; seats: {known}")
+    holder = session.scalar(select(User).where(User.seat == name, User.id != user.id))
+    if holder is not None:
+        raise UserError(f"seat {name} is bound to {holder.login}; unbind it first "
+                        f"(`hotline users seat {holder.login} --none`)")
+    if user.role not in ("operator", "supervisor"):
+        raise UserError(f"{user.login} is a {user.role}; only operators and supervisors "
+                        "answer calls at a seat")
+    user.seat = name
     return user
 
 
@@ -254,6 +278,13 @@ def check_csrf(request: Request, form: FormData) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
+def check_csrf_header(request: Request) -> bool:
+    """The JSON posts of the panel and the console carry the token in X-CSRF-Token."""
+    expected = request.session.get("csrf") or ""
+    given = request.headers.get("x-csrf-token", "")
+    return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
+
+
 def remote(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -277,7 +308,10 @@ class Gate:
     def __init__(self, sessions: sessionmaker, clock: Callable[[], datetime]) -> None:
         self.sessions, self.clock = sessions, clock
 
-    def require(self, role: str, refused: Refusal) -> Callable[[Handler], Callable]:
+    def require(self, role: str | tuple[str, ...], refused: Refusal
+                ) -> Callable[[Handler], Callable]:
+        allowed = (role,) if isinstance(role, str) else role
+
         def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             @functools.wraps(handler)
             async def endpoint(request: Request) -> Response:
@@ -287,7 +321,7 @@ class Gate:
                         back = request.url.path + (f"?{request.url.query}"
                                                    if request.url.query else "")
                         return RedirectResponse(f"/login?next={quote(back, safe='')}", 303)
-                    if user.role != role:
+                    if user.role not in allowed:
                         return refused(request, session, user)
                     return await handler(request, session, user)
 
