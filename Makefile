@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup run test bench bench-workorder bench-sms bench-speech lint system-deps asterisk clean
+.PHONY: setup run test bench bench-workorder bench-sms bench-speech bench-panel lint system-deps asterisk clean
 
 setup: system-deps $(STAMP) asterisk
 	$(HOTLINE) setup
@@ -34,6 +34,7 @@ bench: setup
 	$(PY) bench/workorder_bench.py
 	$(PY) bench/sms_bench.py
 	$(PY) bench/speech_bench.py
+	$(PY) bench/panel_bench.py
 
 bench-workorder: setup
 	$(PY) bench/workorder_bench.py
@@ -43,6 +44,9 @@ bench-sms: setup
 
 bench-speech: setup
 	$(PY) bench/speech_bench.py
+
+bench-panel: setup
+	$(PY) bench/panel_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

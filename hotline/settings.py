@@ -40,6 +40,7 @@ class Settings:
     ami_user: str = "hotline"
     ami_secret: str = ""  # generated once into data_dir when empty
     sip_port: int = 5060
+    http_port: int = 8088  # Asterisk's HTTP server: the seats' SIP over WebSocket (/ws)
     trunk_ip: str = "127.0.0.1"  # calls from this address to 12368 enter the hotline
     rtp_start: int = 20000
     rtp_end: int = 20999
@@ -77,6 +78,10 @@ class Settings:
     web_port: int = 8368  # the feedback page and Twilio's status callback, on bind_host
     link_max_age_s: int = 10 * 86400  # a text's feedback link expires after this
     public_url: str = "http://127.0.0.1:8368"  # base of the links in texts (feedback page)
+    # The panel's softphone connects here (SIP over WebSocket); "" = Asterisk's http_port on
+    # bind_host. Behind a TLS proxy: wss://…/ws.
+    sip_ws_url: str = ""
+    jssip_file: str = ""  # the panel's JsSIP; "" = what scripts/install-jssip.sh builds
     job_store: str = ""  # "" = SQLite file in data_dir; redis://host:port/db for several nodes
     models_dir: str = ""  # speech models; "" = <data_dir>/models
     speech_model: str = "vosk-model-small-cn-0.22"  # a folder in models_dir (R6)
@@ -128,6 +133,18 @@ class Settings:
         return Path.home() / ".cache" / "hotline12368" / "asterisk-sid"
 
     @property
+    def ws_url(self) -> str:
+        return self.sip_ws_url or f"ws://{self.bind_host}:{self.http_port}/ws"
+
+    @property
+    def jssip_path(self) -> Path:
+        if self.jssip_file:
+            return Path(self.jssip_file)
+        base = os.environ.get("HOTLINE_JSSIP_DIR") or str(
+            Path.home() / ".cache" / "hotline12368" / "jssip")
+        return Path(base) / "dist" / "jssip.min.js"
+
+    @property
     def sms_quiet_hours(self) -> tuple[time, time]:
         return (_parse_hhmm("sms_quiet_from", self.sms_quiet_from),
                 _parse_hhmm("sms_quiet_until", self.sms_quiet_until))
@@ -149,17 +166,18 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def validate(self) -> Settings:
-        for name in ("agi_port", "ami_port", "sip_port", "rtp_start", "rtp_end", "web_port"):
+        for name in ("agi_port", "ami_port", "sip_port", "http_port", "rtp_start", "rtp_end",
+                     "web_port"):
             port = getattr(self, name)
             if not isinstance(port, int) or not 1 <= port <= 65535:
                 raise SettingsError(
                     f"{name}={port!r} is not a TCP/UDP port; set HOTLINE_{name.upper()} "
                     "to a number from 1 to 65535"
                 )
-        ports = [self.agi_port, self.ami_port, self.sip_port, self.web_port]
+        ports = [self.agi_port, self.ami_port, self.sip_port, self.http_port, self.web_port]
         if len(set(ports)) != len(ports):
             raise SettingsError(
-                f"agi_port, ami_port, sip_port and web_port must differ (got {ports}); "
+                f"agi_port, ami_port, sip_port, http_port and web_port must differ (got {ports}); "
                 "change one of them"
             )
         if self.rtp_start > self.rtp_end:

@@ -7,10 +7,15 @@ R4.7/R4.8).
 * ``POST /twilio/status`` — delivery receipts; believed only with Twilio's signature.
 * ``/login``, ``/logout``, ``/`` — users and sessions (hotline/web/auth.py).
 * ``/review…``, ``/recordings/{id}/audio`` — supervisors only (hotline/web/review.py).
+* ``/panel…`` — the seat operator's softphone, screen pop and order form
+  (hotline/web/panel.py); ``/console…`` — the supervisor's wall board, overdue work,
+  listen/whisper/barge and the monthly ledger (hotline/web/console.py). Both are live
+  through one AMI connection per process (hotline/web/live.py), opened at start-up.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,14 +23,22 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from hotline import bootstrap
 from hotline.settings import Settings
 from hotline.sms.twilio import signature_ok
-from hotline.web import auth, review
+from hotline.web import auth, console, panel, review
 from hotline.web.links import LinkError, Links, secret
+from hotline.web.live import LiveLine
 from workorder.models import Department, Notice, OrderHistory, WorkOrder
 from workorder.orders import OrderError
 from workorder.types import OrderStatus, OrderType
@@ -54,6 +67,23 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
     sessions = bootstrap.sessions(settings)
     signer = signer or links(settings)
     tz = service.calendar.tz
+    live = LiveLine(settings, panel.PopLoader(sessions, service))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        await live.start()
+        try:
+            yield
+        finally:
+            await live.stop()
+
+    async def jssip(_request: Request) -> Response:
+        path = settings.jssip_path
+        if not path.is_file():
+            return PlainTextResponse(f"JsSIP is not installed at {path}; run `make setup` "
+                                     "(scripts/install-jssip.sh)", status_code=404)
+        return FileResponse(path, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=3600"})
 
     def load(token: str, session) -> WorkOrder | HTMLResponse:
         try:
@@ -166,7 +196,7 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
             return _page("department.html", department=dept.name, court=dept.court,
                          rows=rows)
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/d/{token}", department_page, methods=["GET"]),
         Route("/f/{token}", feedback_page, methods=["GET"]),
         Route("/f/{token}", feedback_submit, methods=["POST"]),
@@ -174,4 +204,10 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
         Route("/twilio/status", twilio_status, methods=["POST"]),
         *auth.routes(sessions, clock, _page),
         *review.routes(settings, sessions, clock, _page),
-    ], middleware=[auth.middleware(settings)])
+        *panel.routes(settings, sessions, clock, _page, service, live, settings.ws_url),
+        *console.routes(settings, sessions, clock, _page, service, live, settings.ws_url),
+        Route("/static/vendor/jssip.min.js", jssip, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
+    ], middleware=[auth.middleware(settings)], lifespan=lifespan)
+    app.state.live = live
+    return app

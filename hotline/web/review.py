@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import logging
 import mimetypes
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -30,7 +29,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from hotline.settings import Settings
-from hotline.web.auth import ROLE_ZH, Gate, Page, check_csrf, csrf_token, remote
+from hotline.web.auth import Gate, Page, check_csrf, remote
+from hotline.web.staff import StaffPages
 from recordings import review
 from workorder.models import Recording, User
 from workorder.types import OrderType
@@ -81,26 +81,8 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
     root = settings.recordings_dir
     gate = Gate(sessions, clock)
 
-    def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return dt.astimezone(tz).strftime(fmt) if dt else ""
-
-    def view(request: Request, user: User, name: str, status: int = 200,
-             **values: object) -> Response:
-        """A staff page: the user's bar, a CSP that allows only this page's own script."""
-        nonce = secrets.token_urlsafe(16)
-        response = page(name, status, user=user, role=ROLE_ZH.get(user.role, user.role),
-                        csrf=csrf_token(request), nonce=nonce, local=local, **values)
-        response.headers["Content-Security-Policy"] = (
-            f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-            "img-src 'self'; media-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-            "base-uri 'none'")
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
-
-    def message(request: Request, user: User, text: str, status: int) -> Response:
-        return view(request, user, "staff_message.html", status, message=text)
+    staff = StaffPages(page, tz)
+    local, view, message = staff.local, staff.view, staff.message
 
     def refused(request: Request, session: Session, user: User) -> Response:
         rid = request.path_params.get("id")

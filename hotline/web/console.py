@@ -1,0 +1,238 @@
+"""The supervisor's console: the live wall board, overdue work and the monthly ledger.
+
+* ``GET /console`` — the wall board (refreshed every 2 s from ``/console/board.json``):
+  callers waiting and the longest wait, every seat by state, today's figures (answered,
+  within 10 s, abandoned, overflowed — R1/R2), overdue orders with their red/yellow
+  lights (R8) and the reminders due today, each sent from the page; listen / whisper /
+  barge on a seat's call (ChanSpy rings the supervisor's own seat).
+* ``POST /console/reminders/{id}`` — send a reminder (R8) by SMS, or record it as phoned.
+* ``POST /console/spy`` — listen, whisper or barge; audited.
+* ``GET /console/ledger?month=YYYY-MM`` — the monthly ledger (R9) with charts.
+
+Supervisors only: the board shows callers' numbers. Anyone else is refused (audited).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hotline import ami
+from hotline.settings import Settings
+from hotline.web.auth import Gate, Page, check_csrf_header, remote
+from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP, LiveLine
+from hotline.web.staff import StaffPages
+from recordings.review import audit
+from workorder import ledger as ledger_mod
+from workorder.models import Call, Reminder, Seat, User, WorkOrder
+from workorder.orders import OrderError, Service
+from workorder.stats import day_bounds, line_stats
+from workorder.types import OrderStatus, OrderType
+
+__all__ = ["board", "routes"]
+OPEN = (OrderStatus.TO_DISPATCH.value, OrderStatus.DISPATCHED.value)
+STATE_ZH = {"idle": "空闲", "on_call": "通话中", "ringing": "振铃", "offline": "未注册",
+            "unknown": "未知", "paused": "示忙", "wrapup": "话后整理", "out": "未签入"}
+LEDGER_CHART = (("timely_acceptance", "及时受理率"), ("judge_contact", "法官联系率"),
+                ("timely_completion", "按期办结率"))
+
+
+def _queue_type(queue: str) -> str:
+    m = re.fullmatch(r"hotline-([1-6])", queue or "")
+    return OrderType(int(m.group(1))).label_zh if m else ("溢出组" if queue else "")
+
+
+def seat_rows(session: Session, members: list[dict], start: datetime) -> list[dict]:
+    """Every seat with its state on the PBX, who sits at it and its calls today."""
+    users = dict(session.execute(select(User.seat, User.name).where(User.seat.is_not(None))).all())
+    answered = dict(session.execute(
+        select(Call.seat, func.count()).where(Call.answered_at >= start, Call.seat.is_not(None))
+        .group_by(Call.seat)).all())
+    by_seat: dict[str, list[dict]] = {}
+    for m in members:
+        by_seat.setdefault(m.get("Name") or m.get("MemberName") or "", []).append(m)
+    out = []
+    for seat in session.scalars(select(Seat).order_by(Seat.role.desc(), Seat.name)):
+        rows = by_seat.get(seat.name, [])
+        if not rows:
+            state, reason = "out", ""
+        else:
+            status = MEMBER_STATE.get(str(rows[0].get("Status", "")), "unknown")
+            paused = any(r.get("Paused") == "1" for r in rows)
+            reason = next((r.get("PausedReason", "") for r in rows if r.get("Paused") == "1"), "")
+            if status in ("on_call", "ringing", "offline"):
+                state = status
+            elif paused:
+                state = "wrapup" if reason == WRAPUP else "paused"
+            else:
+                state = status
+        out.append({"seat": seat.name, "name": seat.display_name or seat.name,
+                    "user": users.get(seat.name, ""), "role": seat.role, "state": state,
+                    "state_label": STATE_ZH.get(state, state), "reason": reason,
+                    "queues": len(rows), "answered_today": int(answered.get(seat.name, 0))})
+    return out
+
+
+def overdue_rows(session: Session, service: Service, now: datetime, limit: int = 100) -> list[dict]:
+    """Forwarded orders whose light is red or yellow (R8), red and most overdue first."""
+    tz = service.calendar.tz
+    out = []
+    for o in session.scalars(select(WorkOrder).where(WorkOrder.status.in_(OPEN))
+                             .order_by(WorkOrder.next_due_at).limit(2000)):
+        color = service.light(o, now)
+        if color not in ("red", "yellow"):
+            continue
+        due = o.feedback_due_at or o.dispatch_due_at
+        out.append({"number": o.number, "court": o.court, "light": color,
+                    "type": OrderType(o.order_type).label_zh,
+                    "status": OrderStatus(o.status).label_zh,
+                    "assignee": o.assignee_name or "", "content": (o.content or "")[:80],
+                    "due": due.astimezone(tz).strftime("%m-%d %H:%M") if due else "",
+                    "level": o.escalation_level, "_due": due.timestamp() if due else 0})
+    out.sort(key=lambda r: (r["light"] != "red", r["_due"]))
+    for r in out:
+        del r["_due"]
+    return out[:limit]
+
+
+def reminder_rows(session: Session, tz, end: datetime) -> list[dict]:
+    """Reminders not yet made whose deadline falls today or earlier (R8)."""
+    q = (select(Reminder, WorkOrder.number).join(WorkOrder, WorkOrder.id == Reminder.order_id)
+         .where(Reminder.sent_at.is_(None), Reminder.due_by < end,
+                WorkOrder.feedback_at.is_(None), WorkOrder.closed_at.is_(None))
+         .order_by(Reminder.due_by).limit(200))
+    return [{"id": r.id, "order": number, "round": r.round, "to": r.to_name,
+             "mobile": r.to_mobile, "due": r.due_by.astimezone(tz).strftime("%m-%d %H:%M")}
+            for r, number in session.execute(q)]
+
+
+def board(session: Session, service: Service, snapshot: dict | None, now: datetime,
+          target_s: int) -> dict:
+    tz = service.calendar.tz
+    start, end = day_bounds(tz, now)
+    entries = (snapshot or {}).get("entries", [])
+    waiting = sorted(({"caller": e.get("CallerIDNum", ""), "queue": e.get("Queue", ""),
+                       "type": _queue_type(e.get("Queue", "")), "wait_s": int(e.get("Wait") or 0)}
+                      for e in entries), key=lambda w: -w["wait_s"])
+    return {
+        "pbx": snapshot is not None,
+        "at": now.astimezone(tz).strftime("%H:%M:%S"),
+        "waiting": waiting,
+        "longest_wait_s": waiting[0]["wait_s"] if waiting else 0,
+        "seats": seat_rows(session, (snapshot or {}).get("members", []), start),
+        "today": line_stats(session, start, end, target_s).as_dict(),
+        "overdue": overdue_rows(session, service, now),
+        "reminders": reminder_rows(session, tz, end),
+    }
+
+
+def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datetime],
+           page: Page, service: Service, live: LiveLine, ws_url: str) -> list[Route]:
+    gate = Gate(sessions, clock)
+    staff = StaffPages(page, service.calendar.tz, connect_src=ws_url)
+    tz = service.calendar.tz
+
+    def refused(request: Request, session: Session, user: User) -> Response:
+        audit(session, user.login, "refused", None, remote(request), at=clock(),
+              path=request.url.path, role=user.role)
+        if request.url.path.endswith(".json") or request.method == "POST":
+            return JSONResponse({"error": "只有班长可以使用班长台"}, status_code=403)
+        return staff.message(request, user, "只有班长可以使用班长台。本次访问已记入审计日志。", 403)
+
+    supervisor = gate.require("supervisor", refused)
+
+
+    async def json_body(request: Request) -> dict:
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            data = None
+        return data if isinstance(data, dict) else {}
+
+    @supervisor
+    async def console(request: Request, session: Session, user: User) -> Response:
+        seat = session.scalar(select(Seat).where(Seat.name == user.seat)) if user.seat else None
+        sip = {"ws": ws_url, "uri": f"sip:{seat.name}@{settings.bind_host}",
+               "user": seat.name, "password": seat.secret,
+               "webrtc": seat.phone == "webrtc"} if seat else None
+        return staff.view(request, user, "console.html", sip=sip, target_s=settings.answer_target_s,
+                          spy=SPY_ZH)
+
+    @supervisor
+    async def board_json(request: Request, session: Session, user: User) -> Response:
+        started = time.perf_counter()
+        try:
+            snap = await live.snapshot()
+        except (TimeoutError, ami.AmiError):
+            snap = None
+        data = board(session, service, snap, clock(), settings.answer_target_s)
+        data["cost_ms"] = round(1000 * (time.perf_counter() - started), 1)
+        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+    @supervisor
+    async def remind(request: Request, session: Session, user: User) -> Response:
+        if not check_csrf_header(request):
+            return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
+        data = await json_body(request)
+        try:
+            texts = service.remind(session, int(request.path_params["id"]), by=user.login,
+                                   at=clock(), phoned=bool(data.get("phoned")))
+        except OrderError as exc:
+            session.rollback()
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"ok": True, "texts": texts})
+
+    @supervisor
+    async def spy(request: Request, session: Session, user: User) -> Response:
+        if not check_csrf_header(request):
+            return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
+        data = await json_body(request)
+        target, mode = str(data.get("seat") or ""), str(data.get("mode") or "")
+        if mode not in SPY_OPTIONS:
+            return JSONResponse({"error": "mode: listen, whisper or barge"}, status_code=400)
+        if not user.seat:
+            return JSONResponse({"error": "您的账号未绑定座席：监听需要班长自己的话机"},
+                                status_code=409)
+        if session.scalar(select(Seat.id).where(Seat.name == target)) is None or target == user.seat:
+            return JSONResponse({"error": f"没有座席 {target!r}"}, status_code=400)
+        audit(session, user.login, f"spy_{mode}", None, remote(request), at=clock(),
+              seat=target)
+        try:
+            await live.spy(user.seat, target, mode)
+        except (TimeoutError, ami.AmiError) as exc:
+            return JSONResponse({"error": str(exc) or "电话系统无响应"}, status_code=503)
+        return JSONResponse({"ok": True, "mode": mode, "seat": target})
+
+    @supervisor
+    async def ledger_page(request: Request, session: Session, user: User) -> Response:
+        now = clock()
+        month = request.query_params.get("month") or now.astimezone(tz).strftime("%Y-%m")
+        try:
+            led = ledger_mod.build(session, month, tz, now, target_s=settings.answer_target_s)
+        except ledger_mod.LedgerError as exc:
+            return staff.message(request, user, f"无法生成台账：{exc}", 400)
+        prev = (datetime.strptime(month + "-01", "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m")
+        courts = [{"name": r.name, "orders": r.counts.orders, "rates": r.rates,
+                   "chart": [(label, r.rates.get(key)) for key, label in LEDGER_CHART]}
+                  for r in led.courts]
+        return staff.view(request, user, "ledger.html", led=led, month=month, prev=prev,
+                          courts=courts, by_type=led.by_type, rates=led.rates,
+                          definitions={k: (n, d) for k, n, d in ledger_mod.RATES},
+                          chart=[(label, led.rates.get(key)) for key, label in LEDGER_CHART])
+
+    return [
+        Route("/console", console, methods=["GET"]),
+        Route("/console/board.json", board_json, methods=["GET"]),
+        Route("/console/reminders/{id:int}", remind, methods=["POST"]),
+        Route("/console/spy", spy, methods=["POST"]),
+        Route("/console/ledger", ledger_page, methods=["GET"]),
+    ]

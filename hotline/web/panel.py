@@ -1,0 +1,356 @@
+"""The seat operator's panel: the page is also the seat's telephone.
+
+* ``GET /panel`` — the softphone (JsSIP registers as the user's seat over the PBX's
+  WebSocket), the seat's state buttons, the screen pop and the order form.
+* ``GET /panel/events`` — server-sent events for the user's seat: the screen pop the
+  moment the seat rings (R1's 10-second clock runs from the call's entry into the queue),
+  then answered / gone / ended, and the seat's queue state.
+* ``GET /panel/pop/{uid}`` — the same pop, on demand (a page reloaded during a call).
+* ``POST /panel/state`` — ready, pause (with a reason), wrap-up, offline: queue-member
+  actions on Asterisk (QueueAdd / QueuePause / QueueRemove).
+* ``POST /panel/orders/{number}/guidance`` — what R4 prescribes for the form as it stands.
+* ``POST /panel/orders/{number}`` — save the form, during the call; optionally close it on
+  the call or forward it. The order was opened when the call arrived (R2), so the call and
+  its recording are linked to it already. An edit made on an older version is refused,
+  and nothing is saved.
+
+JSON posts carry the session's CSRF token in ``X-CSRF-Token``. Operators see only their
+own seat; supervisors may answer at a seat too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hotline import ami
+from hotline.settings import Settings
+from hotline.web.auth import Gate, Page, check_csrf_header, remote
+from hotline.web.live import LiveLine
+from hotline.web.staff import StaffPages
+from recordings.review import audit
+from workorder.models import Call, Recording, Seat, User, WorkOrder
+from workorder.orders import OrderError, Service
+from workorder.rules import Answers, Complaint, propose
+from workorder.types import CallOutcome, OrderStatus, OrderType, Role
+
+log = logging.getLogger(__name__)
+PAUSE_REASONS = ("休息", "会议", "培训", "回访", "其他")
+STATES = ("ready", "pause", "wrapup", "offline")
+OUTCOME_ZH = {CallOutcome.ANSWERED: "已接听", CallOutcome.ABANDONED: "未接通（放弃）",
+              CallOutcome.CALLBACK: "预约回拨", CallOutcome.MESSAGE: "留言",
+              CallOutcome.IVR_HANGUP: "菜单中挂机"}
+CONTENT_MAX = 4000
+__all__ = ["PopLoader", "routes"]
+
+
+def _epoch(dt: datetime | None) -> float | None:
+    return dt.timestamp() if dt else None
+
+
+class PopLoader:
+    """What the database knows when a call rings a seat; one read per call."""
+
+    def __init__(self, sessions: sessionmaker, service: Service) -> None:
+        self.sessions, self.service = sessions, service
+        self.tz = service.calendar.tz
+
+    def local(self, dt: datetime | None) -> str:
+        return dt.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+    def __call__(self, uid: str) -> dict:
+        with self.sessions() as session:
+            call = session.scalar(select(Call).where(Call.uniqueid == uid))
+            if call is None:
+                return {"error": "来电尚未登记（工单稍后生成），请先记录来电人所述"}
+            order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == call.id))
+            return self.of(session, call, order)
+
+    def of(self, session: Session, call: Call, order: WorkOrder | None) -> dict:
+        now = datetime.now(UTC)
+        data: dict = {"caller": call.caller_phone or call.caller_raw or "",
+                      "caller_name": call.caller_name or "", "call_id": call.id,
+                      "received_at": _epoch(call.received_at),
+                      "queued_at_db": _epoch(call.offered_at),
+                      "order_type": call.order_type,
+                      "type_label": OrderType(call.order_type).label_zh
+                      if call.order_type else "未选择（按 0 或超时）"}
+        earlier_calls = session.scalars(
+            select(Call).where(Call.caller_phone == call.caller_phone, Call.id != call.id,
+                               Call.received_at < call.received_at)
+            .order_by(Call.received_at.desc()).limit(10)).all() if call.caller_phone else []
+        data["earlier_calls"] = [
+            {"at": self.local(c.received_at),
+             "type": OrderType(c.order_type).label_zh if c.order_type else "",
+             "outcome": OUTCOME_ZH.get(CallOutcome(c.outcome), c.outcome)
+             if c.outcome else "进行中", "seat": c.seat or ""} for c in earlier_calls]
+        if order is None:
+            data["earlier_orders"] = []
+            return data
+        data["order"] = order_json(order)
+        data["earlier_orders"] = [
+            {"number": o.number, "created": self.local(o.created_at),
+             "type": OrderType(o.order_type).label_zh, "status": OrderStatus(o.status).label_zh,
+             "content": (o.content or "")[:120], "case_number": o.case_number or "",
+             "assignee": o.assignee_name or "", "light": self.service.light(o, now) or ""}
+            for o in self.service.earlier_matters(session, order)]
+        data["guidance"] = guidance(session, self.service, order, Answers())
+        data["transfer"] = transfer_targets(session, order)
+        # every call a seat answers is recorded from the queue on (MixMonitor, R4.7)
+        data["recording"] = call.mode == "open" or session.scalar(
+            select(Recording.id).where(Recording.call_id == call.id)) is not None
+        return data
+
+
+def order_json(order: WorkOrder) -> dict:
+    return {"number": order.number, "version": order.version, "order_type": order.order_type,
+            "status": order.status, "status_label": OrderStatus(order.status).label_zh,
+            "content": order.content or "", "case_number": order.case_number or "",
+            "caller_name": order.caller_name or "", "caller_phone": order.caller_phone or "",
+            "callback_phone": order.callback_phone or "", "abusive": order.abusive,
+            "urgent": order.urgent, "touches_rights": order.touches_rights,
+            "rule": order.rule or "", "assignee": order.assignee_name or ""}
+
+
+def guidance(session: Session, service: Service, order: WorkOrder, answers: Answers,
+             order_type: int | None = None) -> dict:
+    """R4's proposal for the order (as the form stands: ``order_type`` may differ from the
+    stored one), in the words the operator reads out."""
+    answers = replace(answers, abusive=answers.abusive or order.abusive,
+                      urgent=answers.urgent or order.urgent)
+    p = propose(OrderType(order_type or order.order_type), answers,
+                service.caller_history(session, order))
+    target = service.preview_target(session, order, p)
+    return {"rule": p.rule, "rules": list(p.rules), "why": p.why, "forward": p.forward,
+            "role": p.role.value if p.role else "",
+            "role_label": p.role.label_zh if p.role else "",
+            "target": f"{target.name}（{target.role.label_zh}）" if target else "",
+            "immediate": p.immediate,
+            "report_to": [r.label_zh for r in p.report_to]}
+
+
+def transfer_targets(session: Session, order: WorkOrder) -> list[dict]:
+    """Where the operator may transfer the call: the supervisors' seats. (A judge's phone
+    needs an outside line, which the hotline does not dial yet.)"""
+    return [{"label": f"班长 {s.display_name or s.name}", "target": s.name}
+            for s in session.scalars(select(Seat).where(Seat.role == "supervisor")
+                                     .order_by(Seat.name))]
+
+
+def answers_of(data: dict) -> Answers:
+    complaint = str(data.get("complaint") or "")
+    try:
+        about = Complaint(complaint) if complaint else None
+    except ValueError:
+        raise OrderError(f"unknown complaint kind {complaint!r}") from None
+    return Answers(specific_clues=bool(data.get("specific_clues")), complaint=about,
+                   abusive=bool(data.get("abusive")), urgent=bool(data.get("urgent")),
+                   leadership=bool(data.get("leadership")),
+                   judge_unreachable=bool(data.get("judge_unreachable")))
+
+
+def form_fields(data: dict) -> dict:
+    """The order fields the form sends, checked for size before the domain checks them."""
+    fields: dict = {}
+    for key in ("order_type", "caller_name", "callback_phone", "case_number", "content"):
+        if key in data:
+            value = data[key]
+            if value is not None and not isinstance(value, str | int):
+                raise OrderError(f"{key}: a text is expected")
+            fields[key] = value
+    if len(str(fields.get("content") or "")) > CONTENT_MAX:
+        raise OrderError(f"记录内容最多 {CONTENT_MAX} 字")
+    if "touches_rights" in data:
+        fields["touches_rights"] = bool(data["touches_rights"])
+    return fields
+
+
+def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datetime],
+           page: Page, service: Service, live: LiveLine, ws_url: str) -> list[Route]:
+    gate = Gate(sessions, clock)
+    staff = StaffPages(page, service.calendar.tz, connect_src=ws_url)
+    loader = PopLoader(sessions, service)
+
+    def refused(request: Request, session: Session, user: User) -> Response:
+        audit(session, user.login, "refused", None, remote(request), at=clock(),
+              path=request.url.path, role=user.role)
+        return staff.message(request, user, "座席面板只供座席员和班长使用。", 403)
+
+    seated = gate.require(("operator", "supervisor"), refused)
+
+    def no_seat(request: Request, user: User) -> Response:
+        return staff.message(request, user, "您的账号尚未绑定座席，无法接听电话。请联系管理员"
+                             "（hotline users seat 登录名 座席）。", 409)
+
+    def json_error(text: str, status: int = 400) -> JSONResponse:
+        return JSONResponse({"error": text}, status_code=status)
+
+
+    async def body(request: Request) -> dict:
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise OrderError("the request is not JSON") from None
+        if not isinstance(data, dict):
+            raise OrderError("the request is not a JSON object")
+        return data
+
+    @seated
+    async def panel(request: Request, session: Session, user: User) -> Response:
+        if not user.seat:
+            return no_seat(request, user)
+        seat = session.scalar(select(Seat).where(Seat.name == user.seat))
+        if seat is None:
+            return no_seat(request, user)
+        sip = {"ws": ws_url, "uri": f"sip:{seat.name}@{settings.bind_host}",
+               "user": seat.name, "password": seat.secret, "webrtc": seat.phone == "webrtc"}
+        return staff.view(request, user, "panel.html", seat=seat, sip=sip,
+                          types=[(t.value, t.label_zh) for t in OrderType],
+                          reasons=PAUSE_REASONS, target_s=settings.answer_target_s,
+                          roles=[(r.value, r.label_zh) for r in Role])
+
+    @seated
+    async def events(request: Request, session: Session, user: User) -> Response:
+        from sse_starlette.sse import EventSourceResponse
+
+        if not user.seat:
+            return json_error("no seat", 409)
+        seat = user.seat
+        queue = live.subscribe(seat)
+
+        async def stream():
+            try:
+                yield {"event": "hello", "data": json.dumps(
+                    {"seat": seat, "connected": live.connected})}
+                while True:
+                    message = await queue.get()
+                    yield {"event": message["type"],
+                           "data": json.dumps(message, ensure_ascii=False)}
+            finally:
+                live.unsubscribe(seat, queue)
+
+        return EventSourceResponse(stream(), ping=15,
+                                   headers={"Cache-Control": "no-store"})
+
+    @seated
+    async def pop(request: Request, session: Session, user: User) -> Response:
+        uid = request.path_params["uid"]
+        call = session.scalar(select(Call).where(Call.uniqueid == uid))
+        if call is None:
+            return json_error("no such call", 404)
+        if user.role == "operator" and call.seat not in (None, user.seat):
+            return json_error("这通电话由其他座席接听", 403)
+        order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == call.id))
+        return JSONResponse(loader.of(session, call, order))
+
+    @seated
+    async def state(request: Request, session: Session, user: User) -> Response:
+        if not check_csrf_header(request):
+            return json_error("页面已过期，请刷新", 403)
+        if not user.seat:
+            return json_error("no seat", 409)
+        try:
+            data = await body(request)
+        except OrderError as exc:
+            return json_error(str(exc))
+        what, reason = str(data.get("state") or ""), str(data.get("reason") or "").strip()
+        if what not in STATES:
+            return json_error(f"state must be one of {', '.join(STATES)}")
+        if what == "pause" and not reason:
+            return json_error("示忙需要选择原因")
+        seat = session.scalar(select(Seat).where(Seat.name == user.seat))
+        queues = ami.seat_queues(seat.role, seat.skills)
+        try:
+            await live.seat_state(seat.name, queues, what, reason[:40])
+        except (TimeoutError, ami.AmiError) as exc:
+            return json_error(str(exc) or "电话系统无响应", 503)
+        with sessions.begin() as s:
+            audit(s, user.login, f"seat_{what}", None, remote(request), at=clock(),
+                  seat=seat.name, reason=reason)
+        return JSONResponse({"ok": True, "state": what, "reason": reason})
+
+    def own_order(session: Session, user: User, number: str) -> WorkOrder:
+        order = service.find(session, settings.court_name, number)
+        if user.role == "operator" and order.call_id is not None:
+            seat = session.scalar(select(Call.seat).where(Call.id == order.call_id))
+            if seat not in (None, user.seat):
+                raise PermissionError("这张工单属于其他座席接听的电话")
+        return order
+
+    @seated
+    async def order_guidance(request: Request, session: Session, user: User) -> Response:
+        if not check_csrf_header(request):
+            return json_error("页面已过期，请刷新", 403)
+        try:
+            data = await body(request)
+            order = own_order(session, user, request.path_params["number"])
+            chosen = int(OrderType.from_key(data.get("order_type") or order.order_type))
+            result = guidance(session, service, order, answers_of(data), chosen)
+        except PermissionError as exc:
+            return json_error(str(exc), 403)
+        except (OrderError, ValueError) as exc:
+            return json_error(str(exc))
+        return JSONResponse(result)
+
+    @seated
+    async def order_save(request: Request, session: Session, user: User) -> Response:
+        if not check_csrf_header(request):
+            return json_error("页面已过期，请刷新后重新保存（内容未保存）", 403)
+        now = clock()
+        try:
+            data = await body(request)
+            order = own_order(session, user, request.path_params["number"])
+            version = data.get("version")
+            if not isinstance(version, int):
+                raise OrderError("version missing: reload the order")
+            fields = form_fields(data)
+            action = str(data.get("action") or "save")
+            if order.status == OrderStatus.MESSAGE_PENDING and action == "save":
+                changes = service.confirm_message(session, order, version=version,
+                                                  by=user.login, at=now, **fields)
+            else:
+                changes = service.edit(session, order, version=version, by=user.login, at=now,
+                                       **fields)
+            if changes:
+                version = order.version
+            result: dict = {"saved": sorted(changes)}
+            if action == "close":
+                service.close(session, order, version=version, by=user.login, at=now,
+                              resolution=str(data.get("resolution") or ""),
+                              answers=answers_of(data), reason=str(data.get("reason") or ""))
+            elif action == "forward":
+                target = service.forward(session, order, version=version, by=user.login, at=now,
+                                         answers=answers_of(data),
+                                         role=str(data.get("role") or "") or None,
+                                         reason=str(data.get("reason") or ""))
+                result["forwarded_to"] = f"{target.name}（{target.role.label_zh}）"
+            elif action != "save":
+                raise OrderError("action must be save, close or forward")
+            session.flush()
+            result["order"] = order_json(order)
+        except PermissionError as exc:
+            session.rollback()
+            return json_error(str(exc), 403)
+        except OrderError as exc:
+            session.rollback()  # nothing of a refused save is kept
+            status = 409 if exc.__class__.__name__ == "StaleOrder" else 400
+            return json_error(str(exc), status)
+        return JSONResponse(result)
+
+    return [
+        Route("/panel", panel, methods=["GET"]),
+        Route("/panel/events", events, methods=["GET"]),
+        Route("/panel/pop/{uid}", pop, methods=["GET"]),
+        Route("/panel/state", state, methods=["POST"]),
+        Route("/panel/orders/{number}/guidance", order_guidance, methods=["POST"]),
+        Route("/panel/orders/{number}", order_save, methods=["POST"]),
+    ]

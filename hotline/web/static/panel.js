@@ -1,0 +1,301 @@
+// The seat operator's panel: softphone (JsSIP), seat state, screen pop, order form.
+// Everything shown from the server is set with textContent: a caller's words are text.
+(function () {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("config").textContent);
+  const $ = (id) => document.getElementById(id);
+  // What the page saw, for the tests and the benchmark to read.
+  const seen = (window.hotline = { pops: [], events: [], registered: false, state: "" });
+  let current = null; // the call on screen: {uid, pop, order, answered, ended}
+  let rtc = null; // the JsSIP session ringing or talking
+  let clockTimer = null;
+  let ua = null;
+
+  function say(text, bad) {
+    const el = $("phone-msg");
+    el.textContent = text || "";
+    el.className = bad ? "error" : "muted";
+  }
+
+  const post = (url, data) => window.staffPost(url, data, cfg.csrf);
+
+  // ---- seat state ---------------------------------------------------------------
+  const STATE_ZH = { ready: "就绪", pause: "示忙", wrapup: "话后整理", offline: "下线",
+                     ringing: "振铃", talking: "通话中" };
+  function showState(state, reason) {
+    seen.state = state;
+    const el = $("state");
+    el.textContent = STATE_ZH[state] + (reason && state === "pause" ? "（" + reason + "）" : "");
+    el.className = "state " + (state === "pause" ? "paused" : state);
+  }
+  async function changeState(state, reason) {
+    try {
+      await post("/panel/state", { state: state, reason: reason || "" });
+      showState(state, reason);
+      say("");
+    } catch (e) { say(e.message, true); }
+  }
+  $("btn-ready").onclick = () => changeState("ready");
+  $("btn-wrapup").onclick = () => changeState("wrapup");
+  $("btn-offline").onclick = () => changeState("offline");
+  $("btn-pause").onclick = () => changeState("pause", $("pause-reason").value);
+
+  // ---- the screen pop ----------------------------------------------------------------
+  function rows(table, items, cells) {
+    const body = $(table).querySelector("tbody");
+    body.replaceChildren();
+    for (const item of items) {
+      const tr = document.createElement("tr");
+      for (const cell of cells(item)) {
+        const td = document.createElement("td");
+        if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+    if (!items.length) {
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = 8; td.className = "muted"; td.textContent = "无";
+      tr.appendChild(td); body.appendChild(tr);
+    }
+  }
+  function light(color) {
+    const s = document.createElement("span");
+    s.className = "light " + (color || "");
+    s.title = { red: "逾期", yellow: "将到期", green: "正常" }[color] || "";
+    return s;
+  }
+  function tick() {
+    if (!current) return;
+    const now = Date.now() / 1000;
+    const waited = Math.max(0, Math.floor((current.answeredAt || now) - current.queuedAt));
+    $("clock-s").textContent = String(waited);
+    $("pop-waited").textContent = String(waited);
+    const clock = $("clock");
+    clock.className = "clock" + (waited >= cfg.target_s ? " late" :
+                                  waited >= cfg.target_s - 3 ? " warn" : "");
+  }
+  function showGuide(g) {
+    const el = $("guide");
+    if (!g || !g.rule) { el.textContent = ""; return; }
+    let text = "【" + g.rules.join("、") + "】" + g.why;
+    if (g.forward) text += "。建议转办：" + (g.target || g.role_label || "");
+    else text += "。建议当场办结。";
+    if (g.report_to && g.report_to.length) text += " 同时报告：" + g.report_to.join("、");
+    el.textContent = text;
+  }
+  function fillForm(o) {
+    $("f-type").value = String(o.order_type || 6);
+    $("f-name").value = o.caller_name || "";
+    $("f-case").value = o.case_number || "";
+    $("f-callback").value = o.callback_phone || "";
+    $("f-content").value = o.content || "";
+    $("f-rights").checked = !!o.touches_rights;
+    $("a-abusive").checked = !!o.abusive;
+    $("a-urgent").checked = !!o.urgent;
+  }
+  function showPop(d) {
+    current = { uid: d.uid, pop: d, order: d.order || null, queuedAt: d.queued_at,
+                answeredAt: null, ended: false };
+    $("pop").className = "card pop";
+    $("pop-empty").hidden = true;
+    $("pop-body").hidden = false;
+    $("pop-caller").textContent = d.caller || "（未显示号码）";
+    $("pop-type").textContent = d.type_label || "";
+    $("pop-number").textContent = d.order ? d.order.number : "—";
+    $("pop-status").textContent = d.order ? d.order.status_label : (d.error || "");
+    $("pop-rec").textContent = d.recording ? "本次通话全程录音，录音自动关联本工单" : "";
+    if (d.order) fillForm(d.order);
+    showGuide(d.guidance);
+    rows("earlier-orders", d.earlier_orders || [], (o) => [light(o.light), o.number, o.created,
+      o.type, o.status + (o.assignee ? "（" + o.assignee + "）" : ""), o.case_number, o.content]);
+    rows("earlier-calls", d.earlier_calls || [], (c) => [c.at, c.type, c.outcome, c.seat]);
+    const sel = $("transfer-target");
+    sel.replaceChildren();
+    for (const t of d.transfer || []) {
+      const opt = document.createElement("option");
+      opt.value = t.target; opt.textContent = t.label;
+      sel.appendChild(opt);
+    }
+    $("result").textContent = "";
+    clearInterval(clockTimer);
+    clockTimer = setInterval(tick, 250);
+    tick();
+  }
+
+  // ---- events pushed by the server ------------------------------------------------
+  function listen() {
+    const es = new EventSource("/panel/events");
+    es.addEventListener("hello", () => { $("feed").textContent = "已连接"; });
+    es.onerror = () => { $("feed").textContent = "重新连接中…"; };
+    es.addEventListener("pop", (e) => {
+      const d = JSON.parse(e.data);
+      seen.pops.push({ uid: d.uid, ami_ts: d.ami_ts, sent_ts: d.sent_ts, shown: Date.now() / 1000 });
+      showPop(d);
+      if (!rtc) $("call-state").textContent = "振铃";
+      showState("ringing");
+    });
+    es.addEventListener("answered", (e) => {
+      const d = JSON.parse(e.data);
+      seen.events.push(["answered", d.uid]);
+      if (current && current.uid === d.uid) { current.answeredAt = d.at; tick(); }
+      showState("talking");
+    });
+    es.addEventListener("gone", (e) => {
+      const d = JSON.parse(e.data);
+      seen.events.push(["gone", d.uid, d.reason]);
+      if (!current || current.uid !== d.uid || current.answeredAt) return;
+      const why = { answered_elsewhere: "已由其他座席接听", no_answer: "未及时接听，已转其他座席",
+                    caller_left: "来电人已挂机" }[d.reason] || "";
+      $("pop-status").textContent = why;
+      clearInterval(clockTimer);
+      if (d.reason === "answered_elsewhere") resetPop();
+    });
+    es.addEventListener("ended", (e) => {
+      const d = JSON.parse(e.data);
+      seen.events.push(["ended", d.uid]);
+      if (current && current.uid === d.uid) current.ended = true;
+    });
+    es.addEventListener("state", (e) => {
+      const d = JSON.parse(e.data);
+      seen.events.push(["state", d.state, d.paused, d.reason]);
+      if (d.state === "on_call" || d.state === "ringing") return;
+      if (d.state === "offline") { showState("offline"); return; }
+      showState(d.paused ? (d.reason === "话后整理" ? "wrapup" : "pause") : "ready", d.reason);
+    });
+  }
+  function resetPop() {
+    current = null;
+    clearInterval(clockTimer);
+    $("pop").className = "card pop idle";
+    $("pop-empty").hidden = false;
+    $("pop-body").hidden = true;
+  }
+
+  // ---- the softphone -------------------------------------------------------------------
+  function callButtons(state) {
+    $("btn-answer").disabled = state !== "ringing";
+    $("btn-hold").disabled = state !== "talking";
+    $("btn-hangup").disabled = state === "idle";
+    $("btn-transfer").disabled = state !== "talking";
+  }
+  function incoming(session) {
+    if (rtc) { session.terminate({ status_code: 486 }); return; }
+    rtc = session;
+    $("call-state").textContent = "振铃：" + (session.remote_identity.uri.user || "");
+    callButtons("ringing");
+    session.on("peerconnection", (ev) => attach(ev.peerconnection));
+    session.on("confirmed", () => {
+      $("call-state").textContent = "通话中";
+      callButtons("talking");
+      showState("talking");
+    });
+    session.on("hold", () => { $("btn-hold").textContent = "恢复"; $("call-state").textContent = "保持中"; });
+    session.on("unhold", () => { $("btn-hold").textContent = "保持"; $("call-state").textContent = "通话中"; });
+    const over = () => {
+      const talked = !!session.start_time; // set by JsSIP once the call was answered
+      if (rtc === session) rtc = null;
+      callButtons("idle");
+      $("btn-hold").textContent = "保持";
+      $("call-state").textContent = "无";
+      if (talked) changeState("wrapup"); // R1: no new call rings until the order is written up
+      else if (seen.state === "ringing") showState("ready");
+    };
+    session.on("ended", over);
+    session.on("failed", over);
+  }
+  function attach(pc) {
+    seen.pc = pc; // the call's media, for the tests' getStats()
+    pc.addEventListener("track", (ev) => {
+      $("remote-audio").srcObject = ev.streams[0] || new MediaStream([ev.track]);
+    });
+  }
+  $("btn-answer").onclick = () => {
+    if (!rtc) return;
+    rtc.answer({ mediaConstraints: { audio: true, video: false },
+                 pcConfig: { iceServers: [] }, rtcOfferConstraints: { offerToReceiveAudio: 1 } });
+    if (rtc.connection) attach(rtc.connection);
+  };
+  $("btn-hold").onclick = () => {
+    if (!rtc) return;
+    if (rtc.isOnHold().local) rtc.unhold(); else rtc.hold();
+  };
+  $("btn-hangup").onclick = () => { if (rtc) rtc.terminate(); };
+  $("btn-transfer").onclick = () => {
+    const target = $("transfer-target").value;
+    if (!rtc || !target) return;
+    const host = cfg.sip.uri.split("@")[1];
+    rtc.refer("sip:" + target + "@" + host);
+    say("已转接至 " + $("transfer-target").selectedOptions[0].textContent);
+  };
+  function startPhone() {
+    if (!cfg.sip.webrtc) {
+      $("reg").textContent = "本座席使用 SIP 话机";
+      return;
+    }
+    if (!window.JsSIP) { $("reg").textContent = "软电话组件未加载"; return; }
+    const socket = new JsSIP.WebSocketInterface(cfg.sip.ws);
+    ua = new JsSIP.UA({ sockets: [socket], uri: cfg.sip.uri, password: cfg.sip.password,
+                        register: true, session_timers: false, register_expires: 120,
+                        user_agent: "hotline12368-panel" });
+    ua.on("registered", () => { seen.registered = true; $("reg").textContent = "已注册"; });
+    ua.on("unregistered", () => { seen.registered = false; $("reg").textContent = "未注册"; });
+    ua.on("registrationFailed", (e) => {
+      seen.registered = false;
+      $("reg").textContent = "注册失败（" + (e.cause || "") + "）";
+    });
+    ua.on("disconnected", () => { $("reg").textContent = "与电话系统断开，重连中…"; });
+    ua.on("newRTCSession", (e) => { if (e.originator === "remote") incoming(e.session); });
+    ua.start();
+    window.addEventListener("beforeunload", () => ua.stop());
+  }
+
+  // ---- the order form ----------------------------------------------------------------
+  function answers() {
+    return { specific_clues: $("a-clues").checked, complaint: $("a-complaint").value,
+             judge_unreachable: $("a-unreachable").checked, abusive: $("a-abusive").checked,
+             urgent: $("a-urgent").checked, leadership: $("a-leadership").checked };
+  }
+  function formData(action) {
+    return Object.assign(answers(), {
+      version: current.order.version, action: action, order_type: $("f-type").value,
+      caller_name: $("f-name").value, case_number: $("f-case").value,
+      callback_phone: $("f-callback").value, content: $("f-content").value,
+      touches_rights: $("f-rights").checked, resolution: $("f-resolution").value,
+      reason: $("f-reason").value, role: "" });
+  }
+  async function save(action) {
+    const out = $("result");
+    if (!current || !current.order) { out.textContent = "没有可保存的工单"; out.className = "result bad"; return; }
+    try {
+      const r = await post("/panel/orders/" + encodeURIComponent(current.order.number), formData(action));
+      current.order = r.order;
+      $("pop-status").textContent = r.order.status_label;
+      let text = "已保存（工单 " + r.order.number + "，第 " + r.order.version + " 版）";
+      if (action === "close") text = "已当场办结（" + r.order.rule + "）";
+      if (action === "forward") text = "已转办：" + r.forwarded_to;
+      out.textContent = text; out.className = "result ok";
+    } catch (e) { out.textContent = e.message; out.className = "result bad"; }
+  }
+  $("btn-save").onclick = () => save("save");
+  $("btn-close").onclick = () => save("close");
+  $("btn-forward").onclick = () => save("forward");
+  let guideTimer = null;
+  function refreshGuide() {
+    if (!current || !current.order) return;
+    clearTimeout(guideTimer);
+    guideTimer = setTimeout(async () => {
+      try {
+        showGuide(await post("/panel/orders/" + encodeURIComponent(current.order.number) + "/guidance",
+                             Object.assign(answers(), { order_type: $("f-type").value })));
+      } catch (e) { $("guide").textContent = e.message; }
+    }, 150);
+  }
+  for (const id of ["f-type", "a-clues", "a-complaint", "a-unreachable", "a-abusive",
+                    "a-urgent", "a-leadership"]) $(id).addEventListener("change", refreshGuide);
+
+  callButtons("idle");
+  listen();
+  startPhone();
+})();

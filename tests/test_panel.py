@@ -1,0 +1,345 @@
+"""The operator's panel and the supervisor's console over HTTP (Starlette's test client)
+and the live line's event handling, without a PBX: who may open what, the screen pop's
+contents (R1 clock, R3 type, history, R4 guidance), saving the order during the call with
+stale edits refused (nothing saved), the wall board's figures, sending a reminder from the
+page (R8), and the ledger page (R9). The real browser and the real Asterisk are in
+tests/test_panel_browser.py."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+from support import court
+from support.browser_review import PASSWORD
+
+from hotline import bootstrap
+from hotline.web import auth, console
+from hotline.web.app import create_app
+from hotline.web.live import LiveLine
+from hotline.web.panel import PopLoader
+from workorder.models import (
+    AuditEntry,
+    Call,
+    Notice,
+    OrderHistory,
+    Recording,
+    Reminder,
+    Seat,
+    WorkOrder,
+)
+from workorder.registration import Arrival, choose_type, register_call
+from workorder.rules import Answers
+from workorder.types import OrderType
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def register(s, uid: str, at: datetime, phone: str = "13812345678", order_type: int = 3) -> str:
+    reg = register_call(s, court.MID, court.service().calendar.tz,
+                        Arrival(uid, phone, "", at), ("open", "工作时间"))
+    choose_type(s, uid, OrderType(order_type), 1, at)
+    return reg.order_number
+
+
+class Web:
+    def __init__(self, settings, clock):
+        self.settings, self.clock = settings, clock
+        self.sessions = bootstrap.sessions(settings)
+        self.app = create_app(settings, clock=lambda: clock["now"])
+
+    def login(self, who: str) -> TestClient:
+        c = TestClient(self.app)
+        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+        r = c.post("/login", data={"login": who, "password": PASSWORD, "csrf": token},
+                   follow_redirects=False)
+        assert r.status_code == 303, r.text
+        c.headers["X-CSRF-Token"] = token_of(c)
+        return c
+
+
+def token_of(c: TestClient) -> str:
+    page = c.get("/").text
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def web(settings):
+    bootstrap.setup(settings, demo=False, prompts=False)
+    clock = {"now": NOW}
+    w = Web(settings, clock)
+    with w.sessions.begin() as s:
+        court.build(s)
+        for name, display, role in (("seat1001", "座席一", "operator"),
+                                    ("seat1002", "座席二", "operator"),
+                                    ("seat1003", "座席三", "operator"),
+                                    ("sup9001", "值班主任", "supervisor")):
+            s.add(Seat(name=name, display_name=display, role=role, secret="s3cret-" + name,
+                       skills="123456" if role == "operator" else "", phone="webrtc"))
+        s.flush()
+        for login, role, seat in (("wang", "supervisor", "sup9001"), ("li", "operator", "seat1001"),
+                                  ("zhao", "operator", None), ("chen", "judge", None)):
+            auth.add_user(s, login, role, PASSWORD, NOW, name=login)
+            if seat:
+                auth.bind_seat(s, login, seat)
+        # the caller's earlier matter, with a content that is HTML
+        w.earlier = register(s, "1795000000.1", NOW - timedelta(days=3))
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == w.earlier))
+        order.content, order.case_number = XSS, court.CASE
+        s.flush()
+        w.number = register(s, "1795300000.7", NOW - timedelta(seconds=20))
+        call = s.scalar(select(Call).where(Call.uniqueid == "1795300000.7"))
+        s.add(Recording(call_id=call.id, kind="call", path="calls/x.wav", created_at=NOW,
+                        status="recording"))
+    yield w
+    bootstrap._engine.cache_clear()
+
+
+def test_only_operators_and_supervisors_with_a_seat_get_the_panel(web):
+    anon = TestClient(web.app)
+    r = anon.get("/panel", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fpanel"
+    li = web.login("li")
+    page = li.get("/panel")
+    assert page.status_code == 200 and "座席 座席一（seat1001）" in page.text
+    assert '"user": "seat1001"' in page.text and '"webrtc": true' in page.text
+    assert f"ws://127.0.0.1:{web.settings.http_port}/ws" in page.headers[
+        "content-security-policy"]  # the page may reach the PBX's WebSocket, nothing else
+    assert "script-src 'nonce-" in page.headers["content-security-policy"]
+    zhao = web.login("zhao").get("/panel")
+    assert zhao.status_code == 409 and "尚未绑定座席" in zhao.text
+    chen = web.login("chen").get("/panel")
+    assert chen.status_code == 403 and "只供座席员和班长" in chen.text
+    assert web.login("wang").get("/panel").status_code == 200  # supervisors answer too
+
+
+def test_an_operator_cannot_open_the_console_or_a_recording(web):
+    li = web.login("li")
+    for url in ("/console", "/console/board.json", "/console/ledger", "/review",
+                "/recordings/1/audio"):
+        r = li.get(url)
+        assert r.status_code == 403, url
+    assert li.post("/console/spy", json={"seat": "seat1002", "mode": "listen"}).status_code == 403
+    with web.sessions() as s:
+        refused = [a.detail.get("path") for a in s.scalars(
+            select(AuditEntry).where(AuditEntry.actor == "li", AuditEntry.action == "refused"))]
+    assert refused == ["/console", "/console/board.json", "/console/ledger", "/review",
+                       "/recordings/1/audio", "/console/spy"]
+
+
+def test_r1_r3_the_screen_pop_has_the_type_the_clock_start_the_history_and_r4(web):
+    with web.sessions() as s:
+        service = bootstrap.build_service(web.settings)
+        pop = PopLoader(web.sessions, service)("1795300000.7")
+        assert PopLoader(web.sessions, service)("nope")["error"].startswith("来电尚未登记")
+    assert pop["caller"] == "13812345678" and pop["order_type"] == 3
+    assert pop["type_label"] == "联系法官"
+    assert pop["order"]["number"] == web.number and pop["order"]["version"] >= 1
+    assert pop["received_at"] == (NOW - timedelta(seconds=20)).timestamp()
+    assert [o["number"] for o in pop["earlier_orders"]] == [web.earlier]
+    assert pop["earlier_orders"][0]["content"] == XSS[:120]  # data; the page shows it as text
+    assert [c["type"] for c in pop["earlier_calls"]] == ["联系法官"]
+    # R4.2: a second contact-the-judge call goes to the presiding judge
+    g = pop["guidance"]
+    assert g["rule"] == "R4.2" and g["forward"] and g["role"] == "judge"
+    assert g["target"] == ""  # no case number on this order yet: nobody to name
+    assert [t["target"] for t in pop["transfer"]] == ["sup9001"]
+    assert pop["recording"] is True
+    del s
+
+
+def test_saving_the_order_during_the_call_and_a_stale_edit_saves_nothing(web):
+    li = web.login("li")
+    url = f"/panel/orders/{web.number}"
+    with web.sessions() as s:
+        version = s.scalar(select(WorkOrder.version).where(WorkOrder.number == web.number))
+    r = li.post(url, json={"version": version, "action": "save", "order_type": "3",
+                           "caller_name": "张三", "case_number": "2026*1234",
+                           "content": "要找承办法官，电话一直打不通"})
+    assert r.status_code == 200, r.text
+    saved = r.json()["order"]
+    assert saved["version"] == version + 1 and saved["case_number"] == court.CASE
+    assert saved["status"] == "in_progress"
+    # a second page still holding the old version: refused, with who changed it
+    r = li.post(url, json={"version": version, "action": "save", "content": "覆盖"})
+    assert r.status_code == 409 and "li" in r.json()["error"] and "nothing was saved" in r.json()[
+        "error"]
+    # bad input: a clear message, nothing stored
+    for bad, words in (({"version": saved["version"], "case_number": "（2024）"}, "case"),
+                       ({"version": saved["version"], "content": "长" * 4001}, "4000"),
+                       ({"version": saved["version"], "callback_phone": "abc"}, "phone"),
+                       ({"version": saved["version"], "action": "explode"}, "action"),
+                       ({"content": "x"}, "version")):
+        r = li.post(url, json=bad)
+        assert r.status_code == 400 and words in r.json()["error"], (bad, r.text)
+    assert li.post(url, content=b"not json").status_code == 400
+    # without the CSRF header
+    r = li.post(url, json={"version": saved["version"]}, headers={"X-CSRF-Token": "forged"})
+    assert r.status_code == 403
+    with web.sessions() as s:
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == web.number))
+        assert order.content == "要找承办法官，电话一直打不通" and order.version == saved["version"]
+    # R4 guidance for the form as it stands (not saved), then forward as R4.2 says
+    g = li.post(f"{url}/guidance", json={"order_type": "5", "specific_clues": True}).json()
+    assert g["rule"] == "R4.6" and g["role"] == "discipline_head"
+    r = li.post(url, json={"version": saved["version"], "action": "forward",
+                           "judge_unreachable": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["forwarded_to"] == "法官m（承办法官）"
+    with web.sessions() as s:
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == web.number))
+        assert order.status == "dispatched" and order.order_type == 3
+        rec = s.scalar(select(Recording).where(Recording.call_id == order.call_id))
+        assert rec is not None  # the call's recording is the order's, with no step of ours
+        actions = [h.action for h in s.scalars(select(OrderHistory).where(
+            OrderHistory.order_id == order.id).order_by(OrderHistory.id))]
+        assert actions[-3:] == ["edited", "forwarded", "dispatched"]
+        assert s.scalar(select(Notice).where(Notice.order_id == order.id)) is not None
+
+
+def test_an_operator_cannot_edit_the_order_of_another_seats_call(web):
+    with web.sessions.begin() as s:
+        s.scalar(select(Call).where(Call.uniqueid == "1795300000.7")).seat = "seat1002"
+    r = web.login("li").post(f"/panel/orders/{web.number}", json={"version": 1})
+    assert r.status_code == 403 and "其他座席" in r.json()["error"]
+    assert web.login("li").get("/panel/pop/1795300000.7").status_code == 403
+
+
+def test_seat_state_needs_the_pbx_and_says_so(web):
+    li = web.login("li")
+    r = li.post("/panel/state", json={"state": "pause"})
+    assert r.status_code == 400 and "原因" in r.json()["error"]
+    r = li.post("/panel/state", json={"state": "dance"})
+    assert r.status_code == 400
+    r = li.post("/panel/state", json={"state": "ready"})
+    assert r.status_code == 503 and "电话系统暂未连接" in r.json()["error"]
+
+
+def test_r8_the_board_lists_overdue_orders_and_reminders_sent_from_the_page(web):
+    svc = bootstrap.build_service(web.settings)
+    with web.sessions.begin() as s:
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == web.earlier))
+        svc.forward(s, order, version=None, by="li", at=NOW - timedelta(days=6),
+                    answers=Answers(judge_unreachable=True))
+        order.overdue_at, order.overdue_reason = NOW - timedelta(days=2), "no_feedback"
+        s.add(Reminder(order_id=order.id, round=1, created_at=NOW - timedelta(days=1),
+                       due_by=NOW + timedelta(hours=3), to_name="民事长m",
+                       to_mobile="13900000010"))
+    wang = web.login("wang")
+    b = wang.get("/console/board.json").json()
+    assert b["pbx"] is False and b["waiting"] == [] and b["longest_wait_s"] == 0
+    assert [r["number"] for r in b["overdue"]] == [web.earlier]
+    assert b["overdue"][0]["light"] == "red" and b["overdue"][0]["content"] == XSS[:80]
+    assert [(r["order"], r["to"]) for r in b["reminders"]] == [(web.earlier, "民事长m")]
+    assert {s["seat"]: s["state"] for s in b["seats"]} == {
+        "sup9001": "out", "seat1001": "out", "seat1002": "out", "seat1003": "out"}
+    assert b["today"]["calls"] == 1 and b["today"]["target_s"] == 10
+    rid = b["reminders"][0]["id"]
+    r = wang.post(f"/console/reminders/{rid}", json={})
+    assert r.status_code == 200 and r.json()["texts"] >= 1
+    r = wang.post(f"/console/reminders/{rid}", json={})
+    assert r.status_code == 400 and "sent already" in r.json()["error"]
+    assert wang.get("/console/board.json").json()["reminders"] == []
+    page = wang.get("/console")
+    assert page.status_code == 200 and "班长台" in page.text
+    r = wang.post("/console/spy", json={"seat": "seat1001", "mode": "peek"})
+    assert r.status_code == 400
+    r = wang.post("/console/spy", json={"seat": "seat1001", "mode": "listen"})
+    assert r.status_code == 503  # no PBX here; audited all the same
+    with web.sessions() as s:
+        assert s.scalar(select(AuditEntry.detail).where(AuditEntry.action == "spy_listen")) == {
+            "seat": "seat1001"}
+
+
+def test_r9_the_ledger_page_charts_the_month(web):
+    wang = web.login("wang")
+    page = wang.get("/console/ledger?month=2026-11")
+    assert page.status_code == 200
+    assert 'id="chart-all"' in page.text and "及时受理率" in page.text
+    assert wang.get("/console/ledger?month=2027-05").status_code == 400
+    assert wang.get("/console/ledger?month=junk").status_code == 400
+
+
+def test_the_board_reads_seat_states_from_queue_status(web):
+    members = [
+        {"Event": "QueueMember", "Queue": "hotline-1", "Name": "seat1001", "Status": "2",
+         "Paused": "0"},
+        {"Event": "QueueMember", "Queue": "hotline-1", "Name": "seat1002", "Status": "1",
+         "Paused": "1", "PausedReason": "休息"},
+        {"Event": "QueueMember", "Queue": "hotline-1", "Name": "seat1003", "Status": "1",
+         "Paused": "1", "PausedReason": "话后整理"},
+        {"Event": "QueueMember", "Queue": "hotline-overflow", "Name": "sup9001", "Status": "5",
+         "Paused": "0"}]
+    entries = [{"Event": "QueueEntry", "Queue": "hotline-3", "CallerIDNum": "1380000000" + str(i),
+                "Wait": str(i)} for i in range(5)]
+    svc = bootstrap.build_service(web.settings)
+    with web.sessions() as s:
+        b = console.board(s, svc, {"members": members, "entries": entries}, NOW, 10)
+    assert {r["seat"]: (r["state"], r["reason"]) for r in b["seats"]} == {
+        "seat1001": ("on_call", ""), "seat1002": ("paused", "休息"),
+        "seat1003": ("wrapup", "话后整理"), "sup9001": ("offline", "")}
+    assert b["longest_wait_s"] == 4 and b["waiting"][0]["type"] == "联系法官"
+    assert next(r for r in b["seats"] if r["seat"] == "seat1001")["user"] == "li"
+
+
+def test_r1_live_line_pushes_the_pop_once_per_call_and_tells_the_others(web):
+    loads: list[str] = []
+    service = bootstrap.build_service(web.settings)
+    loader = PopLoader(web.sessions, service)
+
+    def load(uid: str) -> dict:
+        loads.append(uid)
+        return loader(uid)
+
+    async def scenario() -> dict[str, list[dict]]:
+        live = LiveLine(web.settings, load)
+        q1, q2 = live.subscribe("seat1001"), live.subscribe("seat1002")
+        uid = "1795300000.7"
+        await live.apply("QueueCallerJoin", {"Uniqueid": uid, "Queue": "hotline-3",
+                                             "CallerIDNum": "13812345678",
+                                             "Timestamp": "1795300001.25"})
+        for seat in ("seat1001", "seat1002"):
+            await live.apply("AgentCalled", {"Uniqueid": uid, "MemberName": seat,
+                                             "Queue": "hotline-3", "CallerIDNum": "13812345678",
+                                             "Timestamp": "1795300001.30"})
+        # overflow at the target: the clock keeps its start
+        await live.apply("QueueCallerAbandon", {"Uniqueid": uid, "Queue": "hotline-3"})
+        await live.apply("QueueCallerJoin", {"Uniqueid": uid, "Queue": "hotline-overflow",
+                                             "Timestamp": "1795300011.3"})
+        await live.apply("AgentCalled", {"Uniqueid": uid, "MemberName": "seat1001",
+                                         "Queue": "hotline-overflow",
+                                         "Timestamp": "1795300011.4"})
+        await live.apply("AgentConnect", {"Uniqueid": uid, "MemberName": "seat1001",
+                                          "HoldTime": "10", "Timestamp": "1795300012"})
+        await live.apply("AgentComplete", {"Uniqueid": uid, "MemberName": "seat1001",
+                                           "TalkTime": "30", "Reason": "caller"})
+        out = {}
+        for name, q in (("seat1001", q1), ("seat1002", q2)):
+            out[name] = []
+            while not q.empty():
+                out[name].append(q.get_nowait())
+        live.unsubscribe("seat1001", q1)
+        assert "seat1001" not in live.seats
+        return out
+
+    got = asyncio.run(scenario())
+    kinds = [m["type"] for m in got["seat1001"]]
+    assert kinds == ["pop", "gone", "pop", "answered", "ended"]
+    first, second = got["seat1001"][0], got["seat1001"][2]
+    assert first["queued_at"] == second["queued_at"] == 1795300001.25  # R1 clock from the 1st join
+    assert first["type_label"] == "联系法官" and first["order"]["number"] == web.number
+    assert first["ami_ts"] == 1795300001.30 and first["target_s"] == 10
+    assert second["queue"] == "hotline-overflow"
+    assert [m["type"] for m in got["seat1002"]] == ["pop", "gone"]
+    assert got["seat1002"][1]["reason"] == "caller_left"
+    assert loads == ["1795300000.7", "1795300000.7"]  # once per ring round, not per seat
+
+
+def test_seat_binding_survives_in_the_database(web):
+    with web.sessions() as s:
+        assert s.scalar(select(Seat.phone).where(Seat.name == "seat1001")) == "webrtc"
