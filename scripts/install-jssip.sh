@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # JsSIP, the SIP user agent of the seat operators' browser softphone (SIP over WebSocket to
 # Asterisk's PJSIP). Installed from npm into a cache folder; idempotent and quick when there.
-#   JsSIP 3.10.9: pinned. Its npm package ships CommonJS only (lib-es5/), no browser file,
+#   JsSIP 3.13.8: pinned (3.10.x acknowledges its own re-INVITE with a wrong CSeq, so
+#   Asterisk refuses the unhold and the call drops). Its npm package ships no browser file,
 #   so the browser bundle dist/jssip.min.js (global `JsSIP`) is built here with esbuild
 #   0.25.12 (pinned; runs on Node 18/20, which Debian ships).
 set -euo pipefail
 
 dir=${HOTLINE_JSSIP_DIR:-$HOME/.cache/hotline12368/jssip}
-version=3.10.9
+version=3.13.8
 esbuild_version=0.25.12
 out=$dir/dist/jssip.min.js
 stamp=$dir/dist/.version
@@ -29,8 +30,8 @@ fi
 mkdir -p "$dir/dist"
 npm install --prefix "$dir" --no-audit --no-fund --loglevel=error --save-exact \
     "jssip@$version" "esbuild@$esbuild_version"
-entry=$dir/node_modules/jssip/lib-es5/JsSIP.js
-[[ -f $entry ]] || { echo "install-jssip.sh: jssip@$version has no lib-es5/JsSIP.js" >&2; exit 1; }
+entry=$dir/node_modules/jssip/lib/JsSIP.js
+[[ -f $entry ]] || { echo "install-jssip.sh: jssip@$version has no lib/JsSIP.js" >&2; exit 1; }
 "$dir/node_modules/.bin/esbuild" "$entry" --bundle --minify --platform=browser \
     --format=iife --global-name=JsSIP --target=es2017 --log-level=warning \
     --outfile="$out.tmp"

@@ -50,6 +50,7 @@ def test_r1_r3_a_call_rings_the_panel_is_answered_and_its_order_saved(tmp_path):
     media = r["media"]
     assert media["has_stream"] and media["tracks"] == 1
     assert media["candidates"] and set(media["candidates"]) <= {"127.0.0.1"}, media
+    assert r["after_unhold"] == {"call_state": "通话中", "hangup_enabled": True}
     # the wall board saw the call; the supervisor listened on the own seat (ChanSpy)
     seats = {s["seat"]: s for s in r["board"]["seats"]}
     assert seats["seat1001"]["state"] == "on_call" and seats["seat1001"]["user"] == "李座席"

@@ -152,6 +152,18 @@ def main(data_dir: Path, out: Path) -> None:
                 return out;
             }""")
             result["clock_after_answer"] = page.inner_text("#clock-s")
+            # hold and take back: the call goes on (re-INVITEs accepted by Asterisk)
+            page.click("#btn-hold")
+            page.wait_for_function(
+                "() => document.querySelector('#call-state').textContent === '保持中'",
+                timeout=10000)
+            page.click("#btn-hold")
+            page.wait_for_function(
+                "() => document.querySelector('#call-state').textContent === '通话中'",
+                timeout=10000)
+            page.wait_for_timeout(1500)
+            result["after_unhold"] = {"call_state": page.inner_text("#call-state"),
+                                      "hangup_enabled": page.is_enabled("#btn-hangup")}
 
             # the supervisor: the call on the board, then listens in
             board.wait_for_function("() => window.hotline.last && window.hotline.last.seats.some("

@@ -226,7 +226,11 @@
     const target = $("transfer-target").value;
     if (!rtc || !target) return;
     const host = cfg.sip.uri.split("@")[1];
-    rtc.refer("sip:" + target + "@" + host);
+    const session = rtc;
+    // Asterisk takes the caller on; the seat's own leg is then ours to end
+    session.refer("sip:" + target + "@" + host, {
+      eventHandlers: { accepted: () => session.terminate(), failed: () => say("转接失败", true) },
+    });
     say("已转接至 " + $("transfer-target").selectedOptions[0].textContent);
   };
   function startPhone() {
