@@ -80,10 +80,7 @@ def main() -> None:
         # only the bench's seats answer type 3 here
         for seat in s.scalars(select(Seat).where(Seat.name.not_like("bench%"))):
             seat.skills = ""
-    bp.cli(data_dir, "pbx", "start")
-    log = open(data_dir / "serve.log", "ab")
-    serve = subprocess.Popen([bp.HOTLINE, "--data-dir", str(data_dir), "serve"], stdout=log,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    serve = bp.start_line(data_dir)
     base = f"http://127.0.0.1:{settings.web_port}"
     result: dict = {"date": date.today().isoformat(), "seats": SEATS, "calls": CALLS,
                     "cpus": os.cpu_count()}
@@ -148,11 +145,7 @@ def main() -> None:
                                  "json_bytes": max(sizes)}
             browser.close()
     finally:
-        serve.terminate()
-        serve.wait(timeout=30)
-        log.close()
-        subprocess.run([bp.HOTLINE, "--data-dir", str(data_dir), "pbx", "stop"],
-                       capture_output=True, timeout=60)
+        bp.stop_line(data_dir, serve)
     out = ROOT / "bench" / "results" / f"panel-{result['date']}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -14,7 +14,6 @@ Supervisors only: the board shows callers' numbers. Anyone else is refused (audi
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from hotline import ami
 from hotline.settings import Settings
 from hotline.web.auth import Gate, Page, check_csrf_header, remote
 from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP, LiveLine
-from hotline.web.staff import StaffPages
+from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
 from recordings.review import audit
 from workorder import ledger as ledger_mod
 from workorder.models import Call, Reminder, Seat, User, WorkOrder
@@ -151,19 +150,10 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
     supervisor = gate.require("supervisor", refused)
 
 
-    async def json_body(request: Request) -> dict:
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            data = None
-        return data if isinstance(data, dict) else {}
-
     @supervisor
     async def console(request: Request, session: Session, user: User) -> Response:
         seat = session.scalar(select(Seat).where(Seat.name == user.seat)) if user.seat else None
-        sip = {"ws": ws_url, "uri": f"sip:{seat.name}@{settings.bind_host}",
-               "user": seat.name, "password": seat.secret,
-               "webrtc": seat.phone == "webrtc"} if seat else None
+        sip = sip_config(seat, settings.bind_host, ws_url) if seat else None
         return staff.view(request, user, "console.html", sip=sip, target_s=settings.answer_target_s,
                           spy=SPY_ZH)
 
@@ -182,11 +172,11 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
     async def remind(request: Request, session: Session, user: User) -> Response:
         if not check_csrf_header(request):
             return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
-        data = await json_body(request)
         try:
+            data = await read_json(request)
             texts = service.remind(session, int(request.path_params["id"]), by=user.login,
                                    at=clock(), phoned=bool(data.get("phoned")))
-        except OrderError as exc:
+        except (OrderError, BadRequest) as exc:
             session.rollback()
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"ok": True, "texts": texts})
@@ -195,7 +185,10 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
     async def spy(request: Request, session: Session, user: User) -> Response:
         if not check_csrf_header(request):
             return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
-        data = await json_body(request)
+        try:
+            data = await read_json(request)
+        except BadRequest as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         target, mode = str(data.get("seat") or ""), str(data.get("mode") or "")
         if mode not in SPY_OPTIONS:
             return JSONResponse({"error": "mode: listen, whisper or barge"}, status_code=400)

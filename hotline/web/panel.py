@@ -36,10 +36,10 @@ from hotline import ami
 from hotline.settings import Settings
 from hotline.web.auth import Gate, Page, check_csrf_header, remote
 from hotline.web.live import LiveLine
-from hotline.web.staff import StaffPages
+from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
 from recordings.review import audit
 from workorder.models import Call, Recording, Seat, User, WorkOrder
-from workorder.orders import OrderError, Service
+from workorder.orders import OrderError, Service, StaleOrder
 from workorder.rules import Answers, Complaint, propose
 from workorder.types import CallOutcome, OrderStatus, OrderType, Role
 
@@ -195,15 +195,6 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
         return JSONResponse({"error": text}, status_code=status)
 
 
-    async def body(request: Request) -> dict:
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            raise OrderError("the request is not JSON") from None
-        if not isinstance(data, dict):
-            raise OrderError("the request is not a JSON object")
-        return data
-
     @seated
     async def panel(request: Request, session: Session, user: User) -> Response:
         if not user.seat:
@@ -211,9 +202,8 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
         seat = session.scalar(select(Seat).where(Seat.name == user.seat))
         if seat is None:
             return no_seat(request, user)
-        sip = {"ws": ws_url, "uri": f"sip:{seat.name}@{settings.bind_host}",
-               "user": seat.name, "password": seat.secret, "webrtc": seat.phone == "webrtc"}
-        return staff.view(request, user, "panel.html", seat=seat, sip=sip,
+        return staff.view(request, user, "panel.html", seat=seat,
+                          sip=sip_config(seat, settings.bind_host, ws_url),
                           types=[(t.value, t.label_zh) for t in OrderType],
                           reasons=PAUSE_REASONS, target_s=settings.answer_target_s,
                           roles=[(r.value, r.label_zh) for r in Role])
@@ -259,8 +249,8 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
         if not user.seat:
             return json_error("no seat", 409)
         try:
-            data = await body(request)
-        except OrderError as exc:
+            data = await read_json(request)
+        except BadRequest as exc:
             return json_error(str(exc))
         what, reason = str(data.get("state") or ""), str(data.get("reason") or "").strip()
         if what not in STATES:
@@ -291,13 +281,13 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
         if not check_csrf_header(request):
             return json_error("页面已过期，请刷新", 403)
         try:
-            data = await body(request)
+            data = await read_json(request)
             order = own_order(session, user, request.path_params["number"])
             chosen = int(OrderType.from_key(data.get("order_type") or order.order_type))
             result = guidance(session, service, order, answers_of(data), chosen)
         except PermissionError as exc:
             return json_error(str(exc), 403)
-        except (OrderError, ValueError) as exc:
+        except ValueError as exc:  # OrderError, BadRequest, an unknown type
             return json_error(str(exc))
         return JSONResponse(result)
 
@@ -307,7 +297,7 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
             return json_error("页面已过期，请刷新后重新保存（内容未保存）", 403)
         now = clock()
         try:
-            data = await body(request)
+            data = await read_json(request)
             order = own_order(session, user, request.path_params["number"])
             version = data.get("version")
             if not isinstance(version, int):
@@ -340,9 +330,9 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
         except PermissionError as exc:
             session.rollback()
             return json_error(str(exc), 403)
-        except OrderError as exc:
+        except (OrderError, BadRequest) as exc:
             session.rollback()  # nothing of a refused save is kept
-            status = 409 if exc.__class__.__name__ == "StaleOrder" else 400
+            status = 409 if isinstance(exc, StaleOrder) else 400
             return json_error(str(exc), status)
         return JSONResponse(result)
 

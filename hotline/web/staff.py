@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +12,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hotline.web.auth import ROLE_ZH, Page, csrf_token
-from workorder.models import User
+from workorder.models import Seat, User
+
+
+class BadRequest(ValueError):
+    """A JSON post that is not a JSON object; the message says so."""
+
+
+async def read_json(request: Request) -> dict:
+    """The body of the pages' JSON posts (empty = {})."""
+    try:
+        data = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise BadRequest("the request is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the request is not a JSON object")
+    return data
+
+
+def sip_config(seat: Seat, host: str, ws_url: str) -> dict:
+    """What a page's JsSIP needs to register as ``seat`` (the seat's user may have it)."""
+    return {"ws": ws_url, "uri": f"sip:{seat.name}@{host}", "user": seat.name,
+            "password": seat.secret, "webrtc": seat.phone == "webrtc"}
 
 
 class StaffPages:

@@ -33,6 +33,7 @@ from sqlalchemy import select  # noqa: E402
 from hotline import bootstrap  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
 from hotline.web import auth  # noqa: E402
+from support.prism import stop  # noqa: E402
 from workorder.models import Call, Recording, WorkOrder  # noqa: E402
 from workorder.registration import Arrival, register_call  # noqa: E402
 
@@ -84,10 +85,7 @@ def main(data_dir: Path, out: Path) -> None:
     shots = out.parent
     result: dict = {"steps": []}
     settings = prepare(data_dir)
-    cli(data_dir, "pbx", "start")
-    log = open(data_dir / "serve.log", "ab")
-    serve = subprocess.Popen([HOTLINE, "--data-dir", str(data_dir), "serve"], stdout=log,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    serve = start_line(data_dir)
     base = f"http://127.0.0.1:{settings.web_port}"
     try:
         wait_http(base + "/login", 30)
@@ -236,16 +234,24 @@ def main(data_dir: Path, out: Path) -> None:
     except Exception:
         result["error"] = traceback.format_exc()
     finally:
-        serve.terminate()
-        try:
-            serve.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-        log.close()
-        subprocess.run([HOTLINE, "--data-dir", str(data_dir), "pbx", "stop"],
-                       capture_output=True, timeout=60)
+        stop_line(data_dir, serve)
         result["serve_log"] = (data_dir / "serve.log").read_text(errors="replace")[-3000:]
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+
+
+def start_line(data_dir: Path) -> subprocess.Popen:
+    """Asterisk, then `hotline serve` (FastAGI, AMI listener, web pages, jobs)."""
+    cli(data_dir, "pbx", "start")
+    with open(data_dir / "serve.log", "ab") as log:
+        return subprocess.Popen([HOTLINE, "--data-dir", str(data_dir), "serve"], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop_line(data_dir: Path, serve: subprocess.Popen) -> None:
+    """What :func:`start_line` started, each by its own PID."""
+    stop(serve)
+    subprocess.run([HOTLINE, "--data-dir", str(data_dir), "pbx", "stop"],
+                   capture_output=True, timeout=60)
 
 
 def session_db(settings):

@@ -18,33 +18,6 @@
     b.type = "button"; b.textContent = text; b.onclick = onclick;
     return b;
   }
-  function fill(table, items, cells, empty) {
-    const body = $(table).querySelector("tbody");
-    body.replaceChildren();
-    for (const item of items) {
-      const tr = document.createElement("tr");
-      for (const cell of cells(item)) {
-        const td = document.createElement("td");
-        if (Array.isArray(cell)) cell.forEach((n) => td.appendChild(n));
-        else if (cell instanceof Node) td.appendChild(cell);
-        else td.textContent = cell;
-        tr.appendChild(td);
-      }
-      body.appendChild(tr);
-    }
-    if (!items.length) {
-      const tr = document.createElement("tr");
-      const td = document.createElement("td");
-      td.colSpan = 6; td.className = "muted"; td.textContent = empty;
-      tr.appendChild(td); body.appendChild(tr);
-    }
-  }
-  function dot(color) {
-    const s = document.createElement("span");
-    s.className = "light " + color;
-    s.title = color === "red" ? "逾期" : "将到期";
-    return s;
-  }
   function render(b) {
     seen.boards += 1; seen.last = b;
     $("updated").textContent = (b.pbx ? "实时" : "电话系统未连接") + " · 更新于 " + b.at;
@@ -55,7 +28,7 @@
     tile("t-within", t.service_level === null ? "—" : t.service_level + "%", t.service_level !== null && t.service_level < 90);
     tile("t-abandoned", t.abandoned, t.abandoned > 0);
     tile("t-overflowed", t.overflowed, t.overflowed > 0);
-    fill("seats", b.seats, (s) => {
+    staffTable("seats", b.seats, (s) => {
       const st = document.createElement("span");
       st.className = "seat-" + s.state;
       st.textContent = s.state_label + (s.reason ? "（" + s.reason + "）" : "");
@@ -64,10 +37,10 @@
         : "";
       return [s.name + "（" + s.seat + "）", s.user, st, String(s.answered_today), spy];
     }, "没有座席");
-    fill("waiting", b.waiting, (w) => [w.caller, w.type, w.wait_s + " 秒"], "无人排队");
-    fill("overdue", b.overdue, (o) => [dot(o.light), o.number, o.type, o.assignee, o.due, o.content],
+    staffTable("waiting", b.waiting, (w) => [w.caller, w.type, w.wait_s + " 秒"], "无人排队");
+    staffTable("overdue", b.overdue, (o) => [staffLight(o.light), o.number, o.type, o.assignee, o.due, o.content],
          "没有逾期或将到期的工单");
-    fill("reminders", b.reminders, (r) => [r.order, "第 " + r.round + " 次", r.to + " " + r.mobile, r.due,
+    staffTable("reminders", b.reminders, (r) => [r.order, "第 " + r.round + " 次", r.to + " " + r.mobile, r.due,
       [button("短信催办", () => remind(r, false)), button("已电话催办", () => remind(r, true))]],
          "今日没有待催办");
   }

@@ -41,31 +41,6 @@
   $("btn-pause").onclick = () => changeState("pause", $("pause-reason").value);
 
   // ---- the screen pop ----------------------------------------------------------------
-  function rows(table, items, cells) {
-    const body = $(table).querySelector("tbody");
-    body.replaceChildren();
-    for (const item of items) {
-      const tr = document.createElement("tr");
-      for (const cell of cells(item)) {
-        const td = document.createElement("td");
-        if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell;
-        tr.appendChild(td);
-      }
-      body.appendChild(tr);
-    }
-    if (!items.length) {
-      const tr = document.createElement("tr");
-      const td = document.createElement("td");
-      td.colSpan = 8; td.className = "muted"; td.textContent = "无";
-      tr.appendChild(td); body.appendChild(tr);
-    }
-  }
-  function light(color) {
-    const s = document.createElement("span");
-    s.className = "light " + (color || "");
-    s.title = { red: "逾期", yellow: "将到期", green: "正常" }[color] || "";
-    return s;
-  }
   function tick() {
     if (!current) return;
     const now = Date.now() / 1000;
@@ -108,9 +83,9 @@
     $("pop-rec").textContent = d.recording ? "本次通话全程录音，录音自动关联本工单" : "";
     if (d.order) fillForm(d.order);
     showGuide(d.guidance);
-    rows("earlier-orders", d.earlier_orders || [], (o) => [light(o.light), o.number, o.created,
-      o.type, o.status + (o.assignee ? "（" + o.assignee + "）" : ""), o.case_number, o.content]);
-    rows("earlier-calls", d.earlier_calls || [], (c) => [c.at, c.type, c.outcome, c.seat]);
+    staffTable("earlier-orders", d.earlier_orders || [], (o) => [staffLight(o.light), o.number, o.created,
+      o.type, o.status + (o.assignee ? "（" + o.assignee + "）" : ""), o.case_number, o.content], "无");
+    staffTable("earlier-calls", d.earlier_calls || [], (c) => [c.at, c.type, c.outcome, c.seat], "无");
     const sel = $("transfer-target");
     sel.replaceChildren();
     for (const t of d.transfer || []) {
