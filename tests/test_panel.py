@@ -240,6 +240,8 @@ def test_r8_the_board_lists_overdue_orders_and_reminders_sent_from_the_page(web)
         "sup9001": "out", "seat1001": "out", "seat1002": "out", "seat1003": "out"}
     assert b["today"]["calls"] == 1 and b["today"]["target_s"] == 10
     rid = b["reminders"][0]["id"]
+    r = wang.post(f"/console/reminders/{rid}", content=b"[1, 2")
+    assert r.status_code == 400 and "not JSON" in r.json()["error"]  # and nothing was sent
     r = wang.post(f"/console/reminders/{rid}", json={})
     assert r.status_code == 200 and r.json()["texts"] >= 1
     r = wang.post(f"/console/reminders/{rid}", json={})
