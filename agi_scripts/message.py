@@ -7,8 +7,8 @@ import logging
 
 from agi_scripts.registry import handler
 from agi_scripts.server import AgiCall
+from recordings.catalog import leave_message
 from recordings.store import has_audio, relative
-from workorder.registration import leave_message
 
 log = logging.getLogger(__name__)
 

@@ -62,8 +62,8 @@ def main() -> None:
     from sqlalchemy import select
 
     from hotline import bootstrap
+    from hotline.seats import Seat
     from hotline.web import auth
-    from workorder.models import Seat
 
     data_dir = Path(tempfile.mkdtemp(prefix="panel-bench-")) / "data"
     # callers wait long in the wider group, so 50 are queued at once for part 2

@@ -37,7 +37,7 @@ from support.twilio_record import Record  # noqa: E402
 from hotline import bootstrap  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
 from hotline.jobs import Jobs  # noqa: E402
-from workorder.models import Notice  # noqa: E402
+from workorder.notices import Notice  # noqa: E402
 from workorder.rules import Answers  # noqa: E402
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))

@@ -37,8 +37,9 @@ from support.speech import KOREAN_MODEL, line, write  # noqa: E402
 from hotline import bootstrap, speech  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
 from recordings import audio, flags  # noqa: E402
+from recordings.catalog import leave_message  # noqa: E402
 from recordings.transcribe import Transcript, VoskEngine, Word  # noqa: E402
-from workorder.registration import Arrival, leave_message, register_call  # noqa: E402
+from workorder.registration import Arrival, register_call  # noqa: E402
 
 SENTENCES = ["안녕하세요 서울 법원 민원 상담 전화입니다", "사건 번호를 알려 주시면 확인해 드리겠습니다",
              "담당 판사님과 통화하고 싶습니다", "재판 날짜가 언제인지 궁금합니다",

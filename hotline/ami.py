@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from hotline.db import DbWriter
 from hotline.settings import Settings
+from recordings.models import Recording
 from recordings.store import CALLS, file_base
-from workorder.models import Call, Recording
+from workorder.models import Call
 from workorder.registration import record_event
 from workorder.types import CallOutcome
 

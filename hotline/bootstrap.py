@@ -25,13 +25,13 @@ from agi_scripts.server import AgiContext, AgiServer
 from hotline import ami, pbx
 from hotline.db import DbWriter, make_engine, migrate
 from hotline.demo import load_demo
+from hotline.seats import Seat
 from hotline.settings import Settings, SettingsError
 from hotline.sms import SmsSender
 from hotline.sms.fake import FakeSender
 from hotline.sms.twilio import TwilioSender
 from ivr.prompts import generate
 from workorder.calendar import CalendarError, CourtCalendar
-from workorder.models import Seat
 from workorder.notices import QuietHours
 from workorder.orders import Service
 

@@ -14,10 +14,11 @@ import click
 from sqlalchemy import select
 
 from hotline import ami, bootstrap, pbx
+from hotline.seats import Seat
 from hotline.settings import Settings, SettingsError, load
 from workorder.calendar import CalendarError
 from workorder.line import ManualMode, decide_mode
-from workorder.models import Call, Seat, WorkOrder
+from workorder.models import Call, WorkOrder
 from workorder.registration import manual_mode, set_manual_mode
 from workorder.stats import day_bounds, line_stats
 from workorder.types import OrderType

@@ -12,7 +12,8 @@ from hotline import bootstrap, speech
 from hotline.cli import Fail, _guard, _local, _settings, main
 from hotline.cli_orders import _by, _court, _emit, _now, _unit
 from recordings import catalog, pipeline
-from workorder.models import Flag, Recording, WorkOrder
+from recordings.models import Flag, Recording
+from workorder.models import WorkOrder
 from workorder.orders import check_actor
 from workorder.types import OrderType
 

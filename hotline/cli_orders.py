@@ -18,9 +18,11 @@ from hotline import bootstrap, ledger_export
 from hotline.cli import Fail, _guard, _local, _settings, main, orders
 from hotline.jobs import Jobs
 from hotline.settings import Settings
+from recordings.models import Recording
 from workorder import callbacks as callback_tasks
 from workorder import ledger as ledger_mod
-from workorder.models import Call, Escalation, Notice, OrderCall, Recording, Reminder
+from workorder.models import Call, Escalation, OrderCall, Reminder
+from workorder.notices import Notice
 from workorder.orders import OrderError, Service
 from workorder.routing import RoutingError
 from workorder.rules import Answers, Complaint

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from hotline import bootstrap
 from hotline.cli import _guard, _local, _settings, main
 from hotline.jobs import Jobs, consumer
-from workorder.models import Notice, WorkOrder
+from workorder.models import WorkOrder
+from workorder.notices import Notice
 
 
 @main.group()

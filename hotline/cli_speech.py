@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hotline.cli import Fail, _guard, _settings, main
-from recordings import models as speech_models
+from recordings import speech_models
 
 
 @main.group()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from hotline import bootstrap
 from hotline.cli import Fail, _guard, _local, _settings, main
 from hotline.web import auth
-from workorder.models import User
+from hotline.web.models import User
 
 
 def _password(from_stdin: bool) -> str:

@@ -19,7 +19,8 @@ from hotline import notify, speech
 from hotline.settings import Settings
 from hotline.sms import SmsSender
 from workorder.line import ManualMode, decide_mode
-from workorder.models import Notice, WorkOrder
+from workorder.models import WorkOrder
+from workorder.notices import Notice
 from workorder.registration import manual_mode
 from workorder.sweep import sweep
 

@@ -25,8 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.sms import SmsError, SmsSender
-from workorder.models import Notice, OrderHistory
-from workorder.notices import LINK
+from workorder.history import record_history
+from workorder.notices import LINK, Notice
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,8 @@ def deliver(sessions: sessionmaker, sender: SmsSender, notice_id: int, now: date
                 n.status = "failed"
                 n.flagged_at = n.flagged_at or now
                 if n.order_id:
-                    s.add(OrderHistory(order_id=n.order_id, at=now, actor="sms",
-                                       action="sms_failed", changes={},
-                                       reason=f"SMS to {n.to_name} failed: {exc}; "
-                                              "phone them (R5)"))
+                    record_history(s, n.order_id, now, "sms", "sms_failed",
+                                   reason=f"SMS to {n.to_name} failed: {exc}; phone them (R5)")
         return "retry" if exc.transient else "failed"
     _record(sessions, notice, sender.name, sent.provider_id, now)
     return "sent"
@@ -147,11 +145,9 @@ def flag_late(session: Session, now: datetime) -> int:
     for n in late:
         n.flagged_at = now
         if n.order_id:
-            session.add(OrderHistory(order_id=n.order_id, at=now, actor="sms",
-                                     action="sms_late", changes={},
-                                     reason=f"SMS to {n.to_name} not sent before the 2-hour "
-                                            f"limit ({n.last_error or 'not yet tried'}); "
-                                            "phone them (R5)"))
+            record_history(session, n.order_id, now, "sms", "sms_late",
+                           reason=f"SMS to {n.to_name} not sent before the 2-hour limit "
+                                  f"({n.last_error or 'not yet tried'}); phone them (R5)")
     return len(late)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from hotline import bootstrap
 from hotline.settings import Settings, SettingsError
-from recordings import catalog, flags, models, pipeline
+from recordings import catalog, flags, pipeline, speech_models
 from workorder import suggest
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def model_dir(settings: Settings) -> Path | None:
     """The configured model, or None (logged) when it is not installed: messages are then
     queued for listening without a transcript rather than left waiting (R6)."""
     path = settings.speech_models_dir / settings.speech_model
-    if models.is_model(path):
+    if speech_models.is_model(path):
         return path
     log.warning("speech model %s is not installed in %s: messages are queued without "
                 "transcripts; install it with `hotline models install %s`",

@@ -28,11 +28,12 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recordings import audio
+from recordings.models import AuditEntry, Flag, Recording
 from recordings.store import CALLS, MESSAGES, has_audio
 from workorder import phone
-from workorder.models import AuditEntry, Call, Flag, Recording, WorkOrder
-from workorder.orders import record_history
-from workorder.registration import Arrival, leave_message, register_call
+from workorder.history import record_history
+from workorder.models import Call, WorkOrder
+from workorder.registration import Arrival, message_left, register_call
 from workorder.types import CallOutcome, OrderStatus
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,23 @@ def measure(rec: Recording, root: Path, now: datetime, max_s: float = 3 * 3600) 
     record_info(rec, info, now)
 
 
+def leave_message(session: Session, uniqueid: str, relative_path: str, at: datetime,
+                  exists: bool) -> Recording | None:
+    """An after-hours (or overflow) message: its file is registered for processing on the
+    next working day (R6). A caller who hung up before speaking leaves no file."""
+    call = message_left(session, uniqueid, relative_path, at, exists)
+    if call is None:
+        return None
+    rec = session.scalar(select(Recording).where(Recording.path == relative_path))
+    if rec is None:
+        # closed: the checks (duration, silence, checksum) run in the store's scan
+        rec = Recording(call_id=call.id, kind="message", path=relative_path, created_at=at,
+                        status="complete", caller_phone=call.caller_phone,
+                        started_at=call.received_at, ended_at=at)
+        session.add(rec)
+    return rec
+
+
 def close_empty_message(session: Session, rec: Recording, now: datetime) -> None:
     """An empty message is marked, and its order (opened when the call arrived, R2) is
     closed as such rather than queued for listening (R6)."""
@@ -116,7 +134,7 @@ def close_empty_message(session: Session, rec: Recording, now: datetime) -> None
     if order is not None and order.status == OrderStatus.MESSAGE_PENDING.value:
         order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, now, now
         order.resolution = CLOSED_EMPTY
-        record_history(session, order, now, "system", "message_empty", reason=CLOSED_EMPTY)
+        record_history(session, order.id, now, "system", "message_empty", reason=CLOSED_EMPTY)
 
 
 def check(session: Session, rec: Recording, root: Path, now: datetime) -> None:

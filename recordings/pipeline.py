@@ -34,10 +34,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recordings import audio, catalog, flags
+from recordings.models import Flag, Recording
 from recordings.transcribe import Transcript, VoskEngine, Word
 from workorder import casenumber, suggest
-from workorder.models import Flag, Recording, WorkOrder
-from workorder.orders import record_history
+from workorder.history import record_history
+from workorder.models import WorkOrder
 from workorder.types import OrderStatus, OrderType
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def fill_message_order(session: Session, rec: Recording, order: WorkOrder,
         notes.append("来电人此前事项：" + "、".join(
             f"{o.number}（{OrderStatus(o.status).label_zh}）" for o in earlier[:5]))
     order.updated_at = now
-    record_history(session, order, now, "system", "message_transcribed", changes,
+    record_history(session, order.id, now, "system", "message_transcribed", changes,
                    "；".join(notes) or "留言已处理 (R6)")
 
 

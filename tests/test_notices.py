@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 from support import court
 
-from workorder.models import Notice
-from workorder.notices import LINK, QuietHours
+from workorder.notices import LINK, Notice, QuietHours
 from workorder.rules import Answers
 
 SH = ZoneInfo("Asia/Shanghai")

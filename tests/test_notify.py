@@ -16,7 +16,8 @@ from hotline import notify
 from hotline.db import make_engine
 from hotline.sms import SmsError
 from hotline.sms.fake import FakeSender
-from workorder.models import Notice, OrderHistory
+from workorder.models import OrderHistory
+from workorder.notices import Notice
 from workorder.rules import Answers, Complaint
 
 SH = ZoneInfo("Asia/Shanghai")

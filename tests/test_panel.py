@@ -18,20 +18,14 @@ from support import court
 from support.browser_review import PASSWORD
 
 from hotline import bootstrap
+from hotline.seats import Seat
 from hotline.web import auth, console
 from hotline.web.app import create_app
 from hotline.web.live import LiveLine
 from hotline.web.panel import PopLoader
-from workorder.models import (
-    AuditEntry,
-    Call,
-    Notice,
-    OrderHistory,
-    Recording,
-    Reminder,
-    Seat,
-    WorkOrder,
-)
+from recordings.models import AuditEntry, Recording
+from workorder.models import Call, OrderHistory, Reminder, WorkOrder
+from workorder.notices import Notice
 from workorder.registration import Arrival, choose_type, register_call
 from workorder.rules import Answers
 from workorder.types import OrderType

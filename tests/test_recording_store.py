@@ -17,8 +17,10 @@ from test_audio import _wav_header
 
 from hotline import bootstrap, speech
 from recordings import catalog
-from workorder.models import AuditEntry, Call, Flag, OrderHistory, Recording, WorkOrder
-from workorder.registration import Arrival, leave_message, register_call
+from recordings.catalog import leave_message
+from recordings.models import AuditEntry, Flag, Recording
+from workorder.models import Call, OrderHistory, WorkOrder
+from workorder.registration import Arrival, register_call
 from workorder.types import OrderStatus
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Beijing

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from workorder.models import Call, CallEvent, Recording, WorkOrder
+from recordings.catalog import leave_message
+from recordings.models import Recording
+from workorder.models import Call, CallEvent, WorkOrder
 from workorder.registration import (
     Arrival,
     choose_type,
     leave_callback,
-    leave_message,
     record_overflow,
     register_call,
 )

@@ -20,8 +20,11 @@ from support.browser_review import PASSWORD, seed, tone_wav
 from hotline import bootstrap
 from hotline.web import auth
 from hotline.web.app import create_app
+from hotline.web.models import User
 from recordings import review
-from workorder.models import AuditEntry, Flag, Notice, OrderHistory, Recording, User, WorkOrder
+from recordings.models import AuditEntry, Flag, Recording
+from workorder.models import OrderHistory, WorkOrder
+from workorder.notices import Notice
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai

@@ -14,15 +14,8 @@ from support import court
 
 from hotline.db import make_engine
 from workorder import sweep as sweep_mod
-from workorder.models import (
-    Call,
-    CallbackTask,
-    Escalation,
-    Notice,
-    OrderHistory,
-    Reminder,
-    WorkOrder,
-)
+from workorder.models import Call, CallbackTask, Escalation, OrderHistory, Reminder, WorkOrder
+from workorder.notices import Notice
 from workorder.registration import Arrival, register_call
 from workorder.sweep import sweep
 

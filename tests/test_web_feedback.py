@@ -13,7 +13,8 @@ from twilio.request_validator import RequestValidator
 
 from hotline import bootstrap
 from hotline.web.app import create_app, links
-from workorder.models import CallbackTask, Notice, WorkOrder
+from workorder.models import CallbackTask, WorkOrder
+from workorder.notices import Notice
 from workorder.rules import Answers
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Policy, end_of_working_day
-from workorder.models import CallbackTask, OrderHistory, WorkOrder
+from workorder.history import record_history
+from workorder.models import CallbackTask, WorkOrder
 from workorder.types import CallbackReason, OrderStatus, OrderType, Satisfaction
 
 __all__ = ["CallbackError", "OUTCOMES", "create", "priority", "record"]
@@ -49,10 +50,9 @@ def create(session: Session, cal: CourtCalendar, policy: Policy, order: WorkOrde
             # Nobody to call: the loop closes on the feedback (kept in the history).
             order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
             order.resolution = order.resolution or order.feedback_text
-            session.add(OrderHistory(order_id=order.id, at=at, actor="system", action="closed",
-                                     changes={"status": [OrderStatus.FED_BACK.value,
-                                                         OrderStatus.CLOSED.value]},
-                                     reason="no number to call back (R10)"))
+            record_history(session, order.id, at, "system", "closed",
+                           {"status": (OrderStatus.FED_BACK.value, OrderStatus.CLOSED.value)},
+                           "no number to call back (R10)")
         return None
     task = CallbackTask(
         order_id=order.id, reason=reason.value, phone=number, created_at=at,
@@ -107,10 +107,9 @@ def record(session: Session, cal: CourtCalendar, policy: Policy, task_id: int, *
         task.status, task.done_at, task.done_by = "failed", at, by
     else:
         task.due_at = end_of_working_day(cal, at, 1)
-    session.add(OrderHistory(order_id=task.order_id, at=at, actor=by, action="callback",
-                             changes={"outcome": [None, outcome],
-                                      "satisfaction": [None, task.satisfaction]},
-                             reason=note.strip()))
+    record_history(session, task.order_id, at, by, "callback",
+                   {"outcome": (None, outcome), "satisfaction": (None, task.satisfaction)},
+                   note.strip())
     if order is not None and task.status != "pending":
         _settle(session, order, task, by, at)
     session.flush()
@@ -131,9 +130,9 @@ def _settle(session: Session, order: WorkOrder, task: CallbackTask, by: str,
     elif task.reason != CallbackReason.FEEDBACK and order.status in _WAITING:
         if task.outcome == "reached":
             order.status, order.updated_at = OrderStatus.IN_PROGRESS.value, at
-            session.add(OrderHistory(order_id=order.id, at=at, actor=by, action="called_back",
-                                     changes={"status": [before, order.status]},
-                                     reason="caller reached; the operator registers the matter"))
+            record_history(session, order.id, at, by, "called_back",
+                           {"status": (before, order.status)},
+                           "caller reached; the operator registers the matter")
             return
         why = f"called back, {task.outcome} after {task.attempts} attempt(s) (R2, R10)"
         order.resolution = order.resolution or f"回拨未果（{task.outcome}）"
@@ -141,9 +140,8 @@ def _settle(session: Session, order: WorkOrder, task: CallbackTask, by: str,
         return
     order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
     order.next_due_at = None
-    session.add(OrderHistory(order_id=order.id, at=at, actor=by, action="closed",
-                             changes={"status": [before, OrderStatus.CLOSED.value]},
-                             reason=why))
+    record_history(session, order.id, at, by, "closed",
+                   {"status": (before, OrderStatus.CLOSED.value)}, why)
 
 
 # Orders of abandoned/unanswered calls that wait for the callback.

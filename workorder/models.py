@@ -1,7 +1,11 @@
-"""Persistent records of the line: calls, their timelines, work orders, the directory.
+"""Persistent records of the work-order domain: calls and their timelines, work orders with
+their history, reminders, escalations and callbacks, and the court directory.
 
-SQLAlchemy declarative models; Alembic (hotline/migrations) owns the schema. Times are
-stored in UTC and always come back timezone-aware.
+SQLAlchemy declarative models on the one :class:`Base` every area's tables share: the
+outbox is in workorder/notices.py, recordings, flags and the audit log in
+recordings/models.py, seats in hotline/seats.py, the web pages' users in
+hotline/web/models.py. Alembic (hotline/migrations) owns the schema. Times are stored in
+UTC and always come back timezone-aware.
 """
 
 from __future__ import annotations
@@ -10,10 +14,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +25,6 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
-    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -271,147 +272,6 @@ class OrderCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
-class Recording(Base):
-    """A recorded seat call or an after-hours message; the file lives in the store
-    (recordings/store.py names it). What the file holds is measured once, when it is
-    checked: a record says what was recorded even after retention deleted the file.
-
-    ``status``: recording (MixMonitor still writing) → complete (file closed) → ready
-    (checked, holds speech) | empty (hang-up or silence) | unreadable (not audio, cut,
-    too long); missing (the file vanished); deleted (retention)."""
-
-    __tablename__ = "recordings"
-    __table_args__ = (Index("ix_recordings_kind_status", "kind", "status"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # call | message
-    path: Mapped[str] = mapped_column(String(255), unique=True)  # relative to the store
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="recording")
-    caller_phone: Mapped[str | None] = mapped_column(String(24), index=True)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # What the file holds, measured when checked.
-    duration_s: Mapped[float | None] = mapped_column(Float)
-    speech_s: Mapped[float | None] = mapped_column(Float)
-    format: Mapped[str | None] = mapped_column(String(16))  # e.g. wav/8000/1
-    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    adopted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    error: Mapped[str | None] = mapped_column(String(255))  # why it could not be read
-    # Speech (R6, R4.7/R4.8): words with times and confidences, see recordings/transcribe.
-    transcript: Mapped[dict | None] = mapped_column(JSON)
-    transcript_text: Mapped[str | None] = mapped_column(Text)
-    speech_model: Mapped[str | None] = mapped_column(String(64))
-    transcribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R6 order filled in
-    # Kept past retention while a supervisor needs it (a write-up, an escalation).
-    hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    missing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    call: Mapped[Call | None] = relationship()
-    flags: Mapped[list[Flag]] = relationship(back_populates="recording", order_by="Flag.id")
-
-
-class Flag(Base):
-    """An abusive (R4.7) or urgent (R4.8) call or message, found by the lexicons in a
-    transcript or set by the operator. Matched words carry their times in the audio, so
-    the supervisor hears the passage. A flag stays open until a supervisor reviews it."""
-
-    __tablename__ = "flags"
-    __table_args__ = (
-        UniqueConstraint("recording_id", "source", "category"),
-        Index("ix_flags_open", "reviewed_at", "kind", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), index=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # abusive | urgent
-    category: Mapped[str] = mapped_column(String(32))  # lexicon category, or "operator"
-    label: Mapped[str] = mapped_column(String(64), default="")
-    reason: Mapped[str] = mapped_column(Text, default="")
-    matches: Mapped[list] = mapped_column(JSON, default=list)  # [{phrase, start, end}]
-    source: Mapped[str] = mapped_column(String(12))  # lexicon | operator
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by: Mapped[str] = mapped_column(String(40), default="")
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reviewed_by: Mapped[str | None] = mapped_column(String(40))
-    outcome: Mapped[str | None] = mapped_column(String(16))  # reviewed | reported | escalated
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    recording: Mapped[Recording | None] = relationship(back_populates="flags")
-
-
-class AuditEntry(Base):
-    """Who listened to or downloaded which recording, and what a supervisor did about it.
-    Append-only: the database refuses UPDATE and DELETE (triggers in the migration)."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_recording", "recording_id", "at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(40))
-    action: Mapped[str] = mapped_column(String(24))  # play | download | review | report | …
-    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"))
-    remote: Mapped[str] = mapped_column(String(64), default="")
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-class User(Base):
-    """Someone who logs in to the web pages: an operator, a supervisor, a judge or an
-    administrator. Operators (and supervisors who answer) are bound to a seat."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    login: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(32), default="")
-    role: Mapped[str] = mapped_column(String(16))  # operator | supervisor | judge | admin
-    password_hash: Mapped[str] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    seat: Mapped[str | None] = mapped_column(String(32), unique=True)  # seats.name
-
-
-class Notice(Base):
-    """An SMS to send (the outbox): written in the same transaction as the change that
-    needs it (a dispatch, R5), so a crash can never leave one without the other. The
-    provider's id, once known, makes a resend of the same notice impossible."""
-
-    __tablename__ = "notices"
-    __table_args__ = (
-        UniqueConstraint("order_id", "kind", "to_mobile"),
-        Index("ix_notices_due", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # dispatch | copy | reminder | report
-    to_role: Mapped[str] = mapped_column(String(32))
-    to_name: Mapped[str] = mapped_column(String(32), default="")
-    to_mobile: Mapped[str] = mapped_column(String(24))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)  # quiet hours, back-off
-    due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R5: delivered before this
-    # pending | sending | sent | delivered | failed | undelivered
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider: Mapped[str | None] = mapped_column(String(16))
-    # The provider's id (indexed for delivery receipts); not unique: a mock answers every
-    # message with the same id, and uniqueness is the provider's business, not ours.
-    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    last_error: Mapped[str | None] = mapped_column(String(255))
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # phone the judge instead
-
-
 class LineState(Base):
     """Small shared switches, e.g. the manual open/closed mode."""
 
@@ -500,18 +360,3 @@ class Case(Base):
     cause: Mapped[str] = mapped_column(String(64), default="")  # 案由
 
 
-class Seat(Base):
-    """A seat (座席): a softphone endpoint on the PBX. Supervisors form the wider group (R1)."""
-
-    __tablename__ = "seats"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(32), unique=True)  # PJSIP endpoint name
-    display_name: Mapped[str] = mapped_column(String(32), default="")
-    role: Mapped[str] = mapped_column(String(12), default="operator")  # operator | supervisor
-    secret: Mapped[str] = mapped_column(String(64))
-    skills: Mapped[str] = mapped_column(String(16), default="123456")  # type codes it takes
-    # A fixed SIP contact (desk phone, test user agent); empty = the phone registers itself.
-    contact: Mapped[str] = mapped_column(String(128), default="")
-    # webrtc: the softphone in the operator's panel (JsSIP over WebSocket); sip: any SIP phone
-    phone: Mapped[str] = mapped_column(String(8), default="sip", server_default="sip")

@@ -1,6 +1,7 @@
 """The SMS notices a work order needs (R5 dispatch, R4.8 urgent reports, R8 reminders and
-the escalation ladder), as rows of the
-outbox written in the caller's transaction: which text, to whom, and not before when.
+the escalation ladder), as rows of the outbox (:class:`Notice`, table ``notices``) written
+in the caller's transaction: which text, to whom, and not before when. Delivering them is
+hotline/notify.py's work.
 
 Texts are short Chinese (one 70-character segment where possible) with the order number,
 type and deadline, and no party's personal details. ``{link}`` in a text is filled by the
@@ -15,16 +16,50 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from workorder.models import Notice, WorkOrder
+from workorder.models import Base, UTCDateTime, WorkOrder
 from workorder.types import OrderType, Role
 
-__all__ = ["LINK", "QuietHours", "dispatch_notices", "dispatch_text", "escalation_row",
+__all__ = ["LINK", "Notice", "QuietHours", "dispatch_notices", "dispatch_text", "escalation_row",
            "reminder_notices", "report_notice"]
 
 LINK = "{link}"  # replaced by the sender with the signed feedback link
+
+
+class Notice(Base):
+    """An SMS to send (the outbox): written in the same transaction as the change that
+    needs it (a dispatch, R5), so a crash can never leave one without the other. The
+    provider's id, once known, makes a resend of the same notice impossible."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind", "to_mobile"),
+        Index("ix_notices_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # dispatch | copy | reminder | report
+    to_role: Mapped[str] = mapped_column(String(32))
+    to_name: Mapped[str] = mapped_column(String(32), default="")
+    to_mobile: Mapped[str] = mapped_column(String(24))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)  # quiet hours, back-off
+    due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R5: delivered before this
+    # pending | sending | sent | delivered | failed | undelivered
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[str | None] = mapped_column(String(16))
+    # The provider's id (indexed for delivery receipts); not unique: a mock answers every
+    # message with the same id, and uniqueness is the provider's business, not ours.
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # phone the judge instead
 
 
 @dataclass(frozen=True)

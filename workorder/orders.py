@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workorder import callbacks, casenumber, notices, phone, routing
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions, end_of_working_day, light
+from workorder.history import record_history
 from workorder.models import (
     Case,
     Department,
@@ -65,19 +66,6 @@ def check_actor(actor: str) -> str:
         raise OrderError(f"who acts (--by) must be 1 to {ACTOR_MAX} characters, "
                          f"got {actor[:50]!r}")
     return actor
-
-
-def _text(value: object) -> object:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def record_history(session: Session, order: WorkOrder, at: datetime, actor: str, action: str,
-                   changes: dict | None = None, reason: str = "") -> None:
-    """One row of the order's append-only history; ``changes`` is {field: (old, new)}."""
-    session.add(OrderHistory(order_id=order.id, at=at, actor=actor or "?", action=action,
-                             changes={k: [_text(a), _text(b)] for k, (a, b)
-                                      in (changes or {}).items()},
-                             reason=reason))
 
 
 @dataclass
@@ -149,7 +137,7 @@ class Service:
     # ---- history and locking -------------------------------------------------------------
     def _log(self, session: Session, order: WorkOrder, at: datetime, actor: str, action: str,
              changes: dict | None = None, reason: str = "") -> None:
-        record_history(session, order, at, check_actor(actor), action, changes, reason)
+        record_history(session, order.id, at, check_actor(actor), action, changes, reason)
 
     def _check_version(self, session: Session, order: WorkOrder, version: int | None) -> None:
         if version is None:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from workorder import phone
-from workorder.models import Call, CallEvent, LineState, Recording, WorkOrder
+from workorder.models import Call, CallEvent, LineState, WorkOrder
 from workorder.types import CallOutcome, Channel, OrderStatus, OrderType
 
 MODE_KEY = "mode"
@@ -180,23 +180,17 @@ def leave_callback(session: Session, uniqueid: str, number: str | None, at: date
     return target
 
 
-def leave_message(
-    session: Session, uniqueid: str, relative_path: str, at: datetime, exists: bool
-) -> Recording | None:
-    """An after-hours (or overflow) message: its file is registered for processing on the
-    next working day (R6). A caller who hung up before speaking leaves no file."""
+def message_left(session: Session, uniqueid: str, relative_path: str, at: datetime,
+                 exists: bool) -> Call | None:
+    """The call's side of an after-hours (or overflow) message (R6): the call ended in a
+    message and its order waits to be heard. None if the call is unknown or the caller hung
+    up before speaking (no file); the recording itself is the store's
+    (:func:`recordings.catalog.leave_message`)."""
     call = _call(session, uniqueid)
     if call is None or not exists:
         if call is not None:
             record_event(session, uniqueid, "message_empty", at)
         return None
-    rec = session.scalar(select(Recording).where(Recording.path == relative_path))
-    if rec is None:
-        # closed: the checks (duration, silence, checksum) run in the store's scan
-        rec = Recording(call_id=call.id, kind="message", path=relative_path, created_at=at,
-                        status="complete", caller_phone=call.caller_phone,
-                        started_at=call.received_at, ended_at=at)
-        session.add(rec)
     call.outcome = CallOutcome.MESSAGE.value
     order = _order(session, call)
     if order is not None:
@@ -204,4 +198,4 @@ def leave_message(
         order.updated_at = at
     session.add(CallEvent(call_id=call.id, kind="message_left", at=at,
                           detail={"path": relative_path}))
-    return rec
+    return call

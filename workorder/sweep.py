@@ -35,17 +35,17 @@ from sqlalchemy.orm import Session
 from workorder import callbacks, routing
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions
+from workorder.history import history_row
 from workorder.models import (
     Call,
     CallbackTask,
     Escalation,
-    Notice,
     OrderHistory,
     Reminder,
     UTCDateTime,
     WorkOrder,
 )
-from workorder.notices import QuietHours, escalation_row
+from workorder.notices import Notice, QuietHours, escalation_row
 from workorder.types import CallbackReason, CallOutcome, Role
 
 __all__ = ["SweepReport", "sweep"]
@@ -208,9 +208,9 @@ def _batch(session: Session, directory: routing.Directory, cal: CourtCalendar,
         updates.append({"oid": r.id, "v_overdue_at": overdue_at, "v_reason": reason,
                         "v_level": level, "v_next": plan.next_due_at})
         if notes:
-            history.append({"order_id": r.id, "at": now, "actor": "sweep", "action": "sweep",
-                            "changes": {"escalation_level": [r.escalation_level, level]},
-                            "reason": "; ".join(notes) + " (R8)"})
+            history.append(history_row(r.id, now, "sweep", "sweep",
+                                       {"escalation_level": (r.escalation_level, level)},
+                                       "; ".join(notes) + " (R8)"))
     _write(conn, updates, history)
     if reminders:
         report.reminders += _insert_once(conn, Reminder, reminders, ["order_id", "round"])

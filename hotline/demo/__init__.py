@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.directory_files import read_csv
+from hotline.seats import Seat
 from workorder.directory import SourceTable, apply
-from workorder.models import Department, Seat
+from workorder.models import Department
 
 
 def demo_tables() -> list[SourceTable]:

@@ -1,8 +1,12 @@
-"""Alembic environment: the schema is the metadata of workorder.models."""
+"""Alembic environment: the schema is the metadata of every area's tables."""
 
 from alembic import context
 from sqlalchemy import pool
 
+import hotline.seats  # noqa: F401  (each area's tables join the one metadata)
+import hotline.web.models  # noqa: F401
+import recordings.models  # noqa: F401
+import workorder.notices  # noqa: F401
 from hotline.db import make_engine
 from workorder.models import Base
 

@@ -39,7 +39,9 @@ from hotline.sms.twilio import signature_ok
 from hotline.web import auth, console, panel, review
 from hotline.web.links import LinkError, Links, secret
 from hotline.web.live import LiveLine
-from workorder.models import Department, Notice, OrderHistory, WorkOrder
+from workorder.history import record_history
+from workorder.models import Department, WorkOrder
+from workorder.notices import Notice
 from workorder.orders import OrderError
 from workorder.types import OrderStatus, OrderType
 
@@ -161,10 +163,8 @@ def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
                     notice.flagged_at = notice.flagged_at or now
                     notice.last_error = f"{state} (error {params.get('ErrorCode', '?')})"
                     if notice.order_id:
-                        session.add(OrderHistory(
-                            order_id=notice.order_id, at=now, actor="sms", action="sms_failed",
-                            changes={}, reason=f"SMS to {notice.to_name} {state}; phone them"
-                                               " (R5)"))
+                        record_history(session, notice.order_id, now, "sms", "sms_failed",
+                                       reason=f"SMS to {notice.to_name} {state}; phone them (R5)")
         return Response(status_code=204)
 
     async def department_page(request: Request) -> Response:

@@ -37,10 +37,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hotline.seats import Seat
 from hotline.settings import Settings
 from hotline.web.links import secret
+from hotline.web.models import User
+from recordings.models import AuditEntry
 from recordings.review import audit
-from workorder.models import AuditEntry, Seat, User
 
 __all__ = ["Gate", "LoginRefused", "UserError", "add_user", "authenticate", "check_csrf",
            "check_csrf_header", "csrf_token", "current_user", "find_user", "locked_until", "middleware",

@@ -26,13 +26,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hotline import ami
+from hotline.seats import Seat
 from hotline.settings import Settings
 from hotline.web.auth import Gate, Page, check_csrf_header, remote
 from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP, LiveLine
+from hotline.web.models import User
 from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
 from recordings.review import audit
 from workorder import ledger as ledger_mod
-from workorder.models import Call, Reminder, Seat, User, WorkOrder
+from workorder.models import Call, Reminder, WorkOrder
 from workorder.orders import OrderError, Service
 from workorder.stats import day_bounds, line_stats
 from workorder.types import OrderStatus, OrderType

@@ -33,12 +33,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hotline import ami
+from hotline.seats import Seat
 from hotline.settings import Settings
 from hotline.web.auth import Gate, Page, check_csrf_header, remote
 from hotline.web.live import LiveLine
+from hotline.web.models import User
 from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
+from recordings.models import Recording
 from recordings.review import audit
-from workorder.models import Call, Recording, Seat, User, WorkOrder
+from workorder.models import Call, WorkOrder
 from workorder.orders import OrderError, Service, StaleOrder
 from workorder.rules import Answers, Complaint, propose
 from workorder.types import CallOutcome, OrderStatus, OrderType, Role

@@ -30,9 +30,10 @@ from starlette.routing import Route
 
 from hotline.settings import Settings
 from hotline.web.auth import Gate, Page, check_csrf, remote
+from hotline.web.models import User
 from hotline.web.staff import StaffPages
 from recordings import review
-from workorder.models import Recording, User
+from recordings.models import Recording
 from workorder.types import OrderType
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hotline.seats import Seat
 from hotline.web.auth import ROLE_ZH, Page, csrf_token
-from workorder.models import Seat, User
+from hotline.web.models import User
 
 
 class BadRequest(ValueError):

@@ -33,8 +33,9 @@ from sqlalchemy import select  # noqa: E402
 from hotline import bootstrap  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
 from hotline.web import auth  # noqa: E402
+from recordings.models import Recording  # noqa: E402
 from support.prism import stop  # noqa: E402
-from workorder.models import Call, Recording, WorkOrder  # noqa: E402
+from workorder.models import Call, WorkOrder  # noqa: E402
 from workorder.registration import Arrival, register_call  # noqa: E402
 
 CHROMIUM = "/usr/lib/chromium/chromium"

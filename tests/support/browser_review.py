@@ -31,8 +31,9 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]
 
 from sqlalchemy.orm import Session  # noqa: E402
 
+from recordings.models import Flag, Recording  # noqa: E402
 from support import court  # noqa: E402
-from workorder.models import Call, Flag, Recording, WorkOrder  # noqa: E402
+from workorder.models import Call, WorkOrder  # noqa: E402
 from workorder.orders import Service  # noqa: E402
 
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -136,7 +137,7 @@ def main(data_dir: Path, out: Path) -> None:
     from hotline import bootstrap
     from hotline import settings as hotline_settings
     from hotline.web import auth
-    from workorder.models import AuditEntry
+    from recordings.models import AuditEntry
 
     port = free_port()
     settings = hotline_settings.load(environ={}, data_dir=str(data_dir)).with_(

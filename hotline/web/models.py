@@ -1,0 +1,28 @@
+"""The staff pages' table: who may log in (hotline/web/auth.py manages them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workorder.models import Base, UTCDateTime
+
+__all__ = ["User"]
+
+
+class User(Base):
+    """Someone who logs in to the web pages: an operator, a supervisor, a judge or an
+    administrator. Operators (and supervisors who answer) are bound to a seat."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(16))  # operator | supervisor | judge | admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seat: Mapped[str | None] = mapped_column(String(32), unique=True)  # seats.name
