@@ -5,6 +5,7 @@ from __future__ import annotations
 from agi_scripts import variables as V
 from agi_scripts.registry import handler
 from agi_scripts.server import AgiCall
+from workorder.phone import PhoneError
 from workorder.registration import leave_callback
 
 
@@ -13,7 +14,7 @@ async def callback(call: AgiCall) -> None:
     number = call.arg(1).strip() or None  # empty: call back the number that called
     try:
         await call.ctx.writer.run(leave_callback, call.uniqueid, number, call.ctx.clock())
-    except ValueError:
+    except PhoneError:  # no number, or not one: the dialplan asks again
         await call.set_variable(V.CALLBACK, "invalid")
         return
     await call.set_variable(V.CALLBACK, "ok")

@@ -8,7 +8,7 @@ import logging
 from agi_scripts.registry import handler
 from agi_scripts.server import AgiCall
 from recordings.catalog import leave_message
-from recordings.store import has_audio, relative
+from recordings.store import OutsideStore, has_audio, relative
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ async def message(call: AgiCall) -> None:
     ctx = call.ctx
     try:
         rel = relative(ctx.recordings_dir, call.arg(1))
-    except ValueError as exc:
+    except OutsideStore as exc:
         log.warning("message for %s ignored: %s", call.uniqueid, exc)
         return
     exists = has_audio(ctx.recordings_dir / rel)

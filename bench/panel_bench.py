@@ -69,7 +69,7 @@ def main() -> None:
     # callers wait long in the wider group, so 50 are queued at once for part 2
     settings = bp.prepare(data_dir, overflow_ring_s=150)
     now = datetime.now(UTC)
-    with bootstrap.sessions(settings).begin() as s:
+    with bootstrap.build(settings) as platform, platform.uow.begin() as s:
         for i in range(1, SEATS + 1):
             name = f"bench{i:02d}"
             s.add(Seat(name=name, display_name=f"压测{i:02d}", role="operator", skills="3",

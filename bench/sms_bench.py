@@ -34,9 +34,8 @@ from support import court  # noqa: E402
 from support.prism import ACCOUNT, TOKEN, PrismServer  # noqa: E402
 from support.twilio_record import Record  # noqa: E402
 
-from hotline import bootstrap  # noqa: E402
+from hotline import bootstrap, running  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
-from hotline.jobs import Jobs  # noqa: E402
 from workorder.notices import Notice  # noqa: E402
 from workorder.rules import Answers  # noqa: E402
 
@@ -82,12 +81,12 @@ def main() -> None:
             # no quiet hours: every text may go at once (the bench runs at any hour)
             'sms_quiet_from = "00:00"\nsms_quiet_until = "00:00"\n')
         settings = hotline_settings.load(environ={}, data_dir=str(data_dir))
-        bootstrap.setup(settings, demo=False, prompts=False)
-        sessions = bootstrap.sessions(settings)
+        platform = bootstrap.build(settings)
+        running.setup(platform, demo=False, prompts=False)
+        sessions = platform.uow
         with sessions.begin() as s:
             court.build(s)
-        svc = bootstrap.build_service(settings)
-        jobs = Jobs(settings)
+        svc = platform.service
         log = data_dir / "worker.log"
         worker = start_worker(data_dir, args.workers, log, wait=True)
         killed_at = None
@@ -98,6 +97,7 @@ def main() -> None:
             if delay > 0:
                 time.sleep(delay)
             now = datetime.now(UTC)
+            # the unit of work hands the dispatch texts to the workers as it commits
             with sessions.begin() as s:
                 o = svc.open_order(s, court.MID if i % 2 else court.PRIMARY, channel="hall",
                                    order_type=3, by="bench", at=now,
@@ -105,9 +105,6 @@ def main() -> None:
                 svc.forward(s, o, version=None, by="bench", at=now,
                             answers=Answers(judge_unreachable=True), judge="法官m"
                             if i % 2 else "法官p")
-                s.flush()
-                ids = list(s.scalars(select(Notice.id).where(Notice.order_id == o.id)))
-            jobs.kick(ids)
             if not args.no_kill and killed_at is None and i >= args.orders * 0.4:
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()

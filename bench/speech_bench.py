@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support.speech import KOREAN_MODEL, line, write  # noqa: E402
 
-from hotline import bootstrap, speech  # noqa: E402
+from hotline import bootstrap, running  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
 from recordings import audio, flags  # noqa: E402
 from recordings.catalog import leave_message  # noqa: E402
@@ -78,9 +78,10 @@ def rtf(samples: list[Path]) -> dict:
 def night(base: Path, samples: list[Path], count: int, workers: int) -> dict:
     settings = hotline_settings.load(environ={}, data_dir=str(base / "data")).with_(
         models_dir=str(KOREAN_MODEL.parent), speech_model=KOREAN_MODEL.name)
-    bootstrap.setup(settings, demo=False, prompts=False)
+    platform = bootstrap.build(settings)
+    running.setup(platform, demo=False, prompts=False)
     evening = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 20:00 in Beijing
-    with bootstrap.sessions(settings).begin() as s:
+    with platform.uow.begin() as s:
         for i in range(count):
             at = evening + timedelta(minutes=3 * i)
             uid = f"1700000000.{i}"
@@ -91,7 +92,7 @@ def night(base: Path, samples: list[Path], count: int, workers: int) -> dict:
                           Arrival(uid, f"1380000{i:04d}", None, at), ("closed", "night"))
             leave_message(s, uid, rel, at, exists=True)
     morning = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # 08:30
-    report = speech.messages(settings, morning, workers, now=lambda: morning)
+    report = platform.speech.messages(morning, workers, now=lambda: morning)
     assert report.transcribed == count and len(report.orders) == count, report.as_dict()
     return {"messages": count, "workers": workers, "wall_s": round(report.wall_s, 1),
             "audio_s": round(report.audio_s, 1), "cpu_s": round(report.cpu_s, 1),

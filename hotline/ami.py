@@ -20,6 +20,7 @@ from hotline.db import DbWriter
 from hotline.settings import Settings
 from recordings.models import Recording
 from recordings.store import CALLS, file_base
+from workorder.errors import DomainError
 from workorder.models import Call
 from workorder.registration import record_event
 from workorder.types import CallOutcome
@@ -30,7 +31,11 @@ TYPE_QUEUES = [f"hotline-{n}" for n in range(1, 7)]
 
 
 class AmiError(Exception):
-    pass
+    """The PBX cannot be reached or refused an action; the message says what to check."""
+
+
+class InvalidCall(DomainError):
+    """The call asked for cannot be placed as given (caller, keys, sound file, route)."""
 
 
 @asynccontextmanager
@@ -84,9 +89,9 @@ _KEYS = re.compile(r"^[0-9*#wW]{0,32}$")
 
 def validate_call(caller: str, keys: str) -> None:
     if not _CALLER.match(caller):
-        raise ValueError("--caller: at most 80 characters, no control characters, < > or \"")
+        raise InvalidCall("--caller: at most 80 characters, no control characters, < > or \"")
     if not _KEYS.match(keys):
-        raise ValueError("--keys: digits, * and #, with w (0.5 s) or W (1 s) pauses; at most 32")
+        raise InvalidCall("--keys: digits, * and #, with w (0.5 s) or W (1 s) pauses; at most 32")
 
 
 async def originate(
@@ -99,9 +104,9 @@ async def originate(
     second half carries the id given to the first with ``;2`` appended."""
     validate_call(caller, keys)
     if not re.fullmatch(r"[A-Za-z0-9_./-]{0,200}", say):
-        raise ValueError("--say: a sound file path without its extension")
+        raise InvalidCall("--say: a sound file path without its extension")
     if via not in ("local", "sip"):
-        raise ValueError("--via: local (a Local channel) or sip (through the SIP trunk)")
+        raise InvalidCall("--via: local (a Local channel) or sip (through the SIP trunk)")
     call_id = f"hl-{uuid.uuid4().hex[:16]}"
     channel = "Local/12368@hotline" if via == "local" else "PJSIP/12368@selftest"
     await action(

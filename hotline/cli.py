@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime
 import click
 from sqlalchemy import select
 
-from hotline import ami, bootstrap, pbx
+from hotline import ami, bootstrap, pbx, running
+from hotline.platform import Platform
 from hotline.seats import Seat
 from hotline.settings import Settings, SettingsError, load
-from workorder.calendar import CalendarError
+from workorder.errors import DomainError
 from workorder.line import ManualMode, decide_mode
 from workorder.models import Call, WorkOrder
 from workorder.registration import manual_mode, set_manual_mode
@@ -25,11 +26,23 @@ from workorder.types import OrderType
 
 
 class Fail(click.ClickException):
-    """A one-line error for the user (exit status 1)."""
+    """A one-line error for the user (exit status 2); any other exception is a bug and
+    leaves with its trace (exit status 1)."""
+
+    exit_code = 2
 
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
+
+
+def _platform(ctx: click.Context) -> Platform:
+    """The platform this command runs on: built once, on first use, closed at the end."""
+    root = ctx.find_root()
+    if "platform" not in root.obj:
+        root.obj["platform"] = bootstrap.build(root.obj["settings"])
+        root.call_on_close(root.obj["platform"].close)
+    return root.obj["platform"]
 
 
 @click.group()
@@ -50,12 +63,12 @@ def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
 
 
 def _guard(fn):
-    """Turn the project's expected errors into one clear line."""
+    """Turn the errors the hotline expects into one clear line."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (SettingsError, pbx.PbxError, ami.AmiError, CalendarError, ValueError) as exc:
+        except (DomainError, SettingsError, pbx.PbxError, ami.AmiError) as exc:
             raise Fail(str(exc)) from None
 
     return wrapper
@@ -67,7 +80,7 @@ def _guard(fn):
 @_guard
 def setup(ctx: click.Context) -> None:
     """Create/upgrade the database, load the demo court, generate the prompts."""
-    bootstrap.setup(_settings(ctx))
+    running.setup(_platform(ctx))
     click.echo("database, demo court and prompts are ready")
 
 
@@ -76,7 +89,7 @@ def setup(ctx: click.Context) -> None:
 @_guard
 def up(ctx: click.Context) -> None:
     """Run the whole hotline in the foreground (Asterisk, FastAGI, AMI). Ctrl-C stops it."""
-    bootstrap.run_hotline(_settings(ctx))
+    running.run_hotline(_platform(ctx))
 
 
 @main.command()
@@ -86,9 +99,8 @@ def up(ctx: click.Context) -> None:
 @_guard
 def serve(ctx: click.Context, with_ami: bool) -> None:
     """Run the FastAGI server and AMI listener only (Asterisk started separately)."""
-    settings = _settings(ctx)
-    bootstrap.setup(settings, demo=False, prompts=False)
-    asyncio.run(bootstrap.serve_until_signalled(settings, with_ami=with_ami))
+    running.setup(_platform(ctx), demo=False, prompts=False)
+    asyncio.run(running.serve_until_signalled(_platform(ctx), with_ami=with_ami))
 
 
 # ---- PBX -----------------------------------------------------------------------------------------
@@ -114,9 +126,9 @@ def provision(ctx: click.Context) -> None:
 def pbx_start(ctx: click.Context) -> None:
     """Render the configuration and start Asterisk in the background."""
     settings = _settings(ctx)
-    bootstrap.setup(settings)
-    proc = pbx.start(settings, [c for c, _ in bootstrap.seat_confs(settings)])
-    asyncio.run(bootstrap.login_seats(settings))
+    running.setup(_platform(ctx))
+    proc = pbx.start(settings, [c for c, _ in running.seats(_platform(ctx))])
+    asyncio.run(running.login_seats(_platform(ctx)))
     click.echo(f"Asterisk started (pid {pbx.running_pid(settings) or proc.pid})")
 
 
@@ -155,13 +167,12 @@ def pbx_status(ctx: click.Context) -> None:
 @_guard
 def mode(ctx: click.Context, value: str | None, by: str) -> None:
     """Show or switch the line: open, closed (typhoon, maintenance) or auto (calendar)."""
-    settings = _settings(ctx)
     now = datetime.now(UTC)
-    with bootstrap.sessions(settings).begin() as session:
+    with _platform(ctx).uow.begin() as session:
         if value:
             set_manual_mode(session, value, now, by)
         current = ManualMode(manual_mode(session))
-    effective, reason = decide_mode(current, bootstrap.build_calendar(settings), now)
+    effective, reason = decide_mode(current, _platform(ctx).calendar, now)
     click.echo(f"mode: {current.value}; the line is {effective} now ({reason})")
 
 
@@ -196,7 +207,7 @@ def call(ctx: click.Context, caller: str, keys: str, delay: float, stay: float, 
     result: dict = {"uniqueid": uniqueid, "via": via}
     if wait:
         deadline = time.monotonic() + delay + 25
-        Session = bootstrap.sessions(settings)
+        Session = _platform(ctx).uow
         while time.monotonic() < deadline:
             with Session() as session:
                 if via == "local":
@@ -263,7 +274,7 @@ def orders_list(ctx: click.Context, limit: int, status: str | None, overdue: boo
                 as_json: bool) -> None:
     """The newest orders first, with their light (green / yellow / red)."""
     settings = _settings(ctx)
-    service = bootstrap.build_service(settings)
+    service = _platform(ctx).service
     now = datetime.now(UTC)
     q = select(WorkOrder).order_by(WorkOrder.id.desc()).limit(limit)
     if status:
@@ -271,7 +282,7 @@ def orders_list(ctx: click.Context, limit: int, status: str | None, overdue: boo
     if overdue:
         q = q.where(WorkOrder.overdue_at.is_not(None), WorkOrder.feedback_at.is_(None),
                     WorkOrder.status != "closed")
-    with bootstrap.sessions(settings)() as session:
+    with _platform(ctx).uow() as session:
         items = [{**_order_dict(o, settings), "light": service.light(o, now)}
                  for o in session.scalars(q)]
     if as_json:
@@ -295,7 +306,7 @@ def stats(ctx: click.Context, day: datetime | None, as_json: bool) -> None:
     settings = _settings(ctx)
     ref = (day.replace(hour=12, tzinfo=settings.tz) if day else None)
     start, end = day_bounds(settings.tz, ref)
-    with bootstrap.sessions(settings)() as session:
+    with _platform(ctx).uow() as session:
         figures = line_stats(session, start, end, settings.answer_target_s)
     data = {"day": start.date().isoformat(), **figures.as_dict()}
     if as_json:
@@ -315,8 +326,8 @@ def seats() -> None:
     """Seats in the queues: list, login, logout, pause, unpause (through AMI)."""
 
 
-def _seat(settings: Settings, name: str) -> Seat:
-    with bootstrap.sessions(settings)() as session:
+def _seat(ctx: click.Context, name: str) -> Seat:
+    with _platform(ctx).uow() as session:
         seat = session.scalar(select(Seat).where(Seat.name == name))
     if seat is None:
         raise Fail(f"no seat named {name!r}; `hotline seats list` shows them")
@@ -342,7 +353,7 @@ def seats_list(ctx: click.Context, show_secrets: bool) -> None:
         by_seat.setdefault(m.get("Name", ""), []).append(m.get("Queue", ""))
         if m.get("Paused") == "1":
             paused[m.get("Name", "")] = m.get("PausedReason", "") or "paused"
-    for conf, _ in bootstrap.seat_confs(settings):
+    for conf, _ in running.seats(_platform(ctx)):
         queues = ",".join(sorted(by_seat.get(conf.name, []))) or "logged out"
         state = f"paused ({paused[conf.name]})" if conf.name in paused else "ready"
         secret = f"  password {conf.secret}" if show_secrets else ""
@@ -353,7 +364,7 @@ def seats_list(ctx: click.Context, show_secrets: bool) -> None:
 
 def _seat_action(ctx: click.Context, name: str, what: str, reason: str = "") -> None:
     settings = _settings(ctx)
-    seat = _seat(settings, name)
+    seat = _seat(ctx, name)
     queues = ami.seat_queues(seat.role, seat.skills)
 
     async def act() -> None:
@@ -423,7 +434,7 @@ def _date(value: str) -> date:
 @_guard
 def is_working_day(ctx: click.Context, day: str) -> None:
     """Exit 0 and say why if DAY is a working day, exit 1 if not."""
-    cal = bootstrap.build_calendar(_settings(ctx))
+    cal = _platform(ctx).calendar
     d = _date(day)
     working = cal.is_working_day(d)
     click.echo(f"{d.isoformat()}: {'working day' if working else 'closed'} ({cal.reason(d)})")
@@ -437,7 +448,7 @@ def is_working_day(ctx: click.Context, day: str) -> None:
 @_guard
 def add_working_days(ctx: click.Context, day: str, n: int) -> None:
     """The date N working days after DAY."""
-    cal = bootstrap.build_calendar(_settings(ctx))
+    cal = _platform(ctx).calendar
     click.echo(cal.add_working_days(_date(day), n).isoformat())
 
 

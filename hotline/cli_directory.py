@@ -8,8 +8,8 @@ import json
 import click
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from hotline import bootstrap
-from hotline.cli import Fail
+from hotline import running
+from hotline.cli import Fail, _platform
 from hotline.directory_files import read_files
 from hotline.settings import SettingsError
 from workorder.directory import TABLE_ORDER, ImportReport, apply, overview
@@ -35,7 +35,7 @@ def _counts_lines(report: ImportReport) -> list[str]:
 @click.argument("files", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Validate and count; write nothing.")
 @click.option("--partial", is_flag=True,
-              help="Write the valid rows even when others have errors (exit status stays 1).")
+              help="Write the valid rows even when others have errors (exit status stays 2).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[str, ...], check: bool, partial: bool,
@@ -53,17 +53,16 @@ def import_(ctx: click.Context, files: tuple[str, ...], check: bool, partial: bo
             click.echo(json.dumps({"ok": False, "written": False, "counts": {},
                                    "errors": errors, "notes": notes},
                                   ensure_ascii=False, indent=1))
-            ctx.exit(1)
+            ctx.exit(2)
         for line in file_errors:
             click.echo(line, err=True)
         raise Fail(f"{len(file_errors)} file{'s' if len(file_errors) > 1 else ''} could not "
                    "be read; nothing was written")
-    settings = ctx.obj["settings"]
     try:
         # The directory may be the first thing a new platform loads: make sure the
         # schema is there (idempotent; no demo court is loaded here).
-        bootstrap.setup(settings, demo=False, prompts=False)
-        with bootstrap.sessions(settings).begin() as session:
+        running.setup(_platform(ctx), demo=False, prompts=False)
+        with _platform(ctx).uow.begin() as session:
             report = apply(session, tables, partial=partial, check=check)
     except IntegrityError as exc:
         raise Fail(f"the database refused the import, nothing was written: "
@@ -73,7 +72,7 @@ def import_(ctx: click.Context, files: tuple[str, ...], check: bool, partial: bo
     report.notes[:0] = notes
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
-        ctx.exit(0 if report.ok else 1)
+        ctx.exit(0 if report.ok else 2)
     for note in report.notes:
         click.echo(f"note: {note}")
     if check:
@@ -104,7 +103,7 @@ def import_(ctx: click.Context, files: tuple[str, ...], check: bool, partial: bo
 def list_(ctx: click.Context, court: str | None, as_json: bool) -> None:
     """Courts, their leaders, departments with head and liaison officer, judge counts."""
     try:
-        with bootstrap.sessions(ctx.obj["settings"])() as session:
+        with _platform(ctx).uow() as session:
             courts = overview(session, court)
     except SettingsError as exc:
         raise Fail(str(exc)) from None

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 import click
 from sqlalchemy import select
 
-from hotline import bootstrap, speech
-from hotline.cli import Fail, _guard, _local, _settings, main
+from hotline.cli import Fail, _guard, _local, _platform, _settings, main
 from hotline.cli_orders import _by, _court, _emit, _now, _unit
 from recordings import catalog, pipeline
 from recordings.models import Flag, Recording
@@ -40,20 +39,20 @@ def messages_process(ctx: click.Context, day: datetime | None, workers: int | No
     settings = _settings(ctx)
     before = _now()
     if day is not None:
-        calendar = bootstrap.build_calendar(settings)
+        calendar = _platform(ctx).calendar
         d: date = day.date()
         if not calendar.is_working_day(d):
             raise Fail(f"{d} is not a working day ({calendar.reason(d)}); the next one is "
                        f"{calendar.next_working_day(d)}")
         start, _end = settings.staffed_hours
         before = datetime.combine(d, start, settings.tz).astimezone(UTC)
-    total = speech.pending(settings, "message", before)
+    total = _platform(ctx).speech.pending("message", before)
     if total == 0:
         _emit({"total": 0}, as_json, "no messages waiting")
         return
     with click.progressbar(length=total, label="messages", show_pos=True,
                            file=click.get_text_stream("stderr")) as bar:
-        report = speech.messages(settings, before, workers,
+        report = _platform(ctx).speech.messages(before, workers,
                                  progress=lambda done, _t, _p: bar.update(done - bar.pos))
     lines = [f"{report.total} messages: {len(report.orders)} orders to confirm "
              f"(`hotline messages list`), {report.empty} empty, "
@@ -79,7 +78,7 @@ def _flag_summary(flags: list[Flag]) -> str:
 def messages_list(ctx: click.Context, court: str | None, as_json: bool) -> None:
     """听留言: the messages waiting to be heard and confirmed, urgent first, then oldest."""
     settings = _settings(ctx)
-    with bootstrap.sessions(settings)() as s:
+    with _platform(ctx).uow() as s:
         rows = []
         for order, rec in pipeline.queue(s, court or settings.court_name):
             rows.append({
@@ -144,7 +143,7 @@ def recordings() -> None:
 def recordings_scan(ctx: click.Context, as_json: bool) -> None:
     """Adopt files written while the FastAGI server was down, check closed recordings, and
     report rows whose file vanished (the job does this every 5 minutes)."""
-    report = speech.scan(_settings(ctx))
+    report = _platform(ctx).speech.scan()
     lines = [", ".join(f"{k} {v}" for k, v in report.as_dict().items())]
     lines += [f"  adopted {p}" for p in report.adopted]
     lines += [f"  unreadable {p}: {why}" for p, why in report.unreadable]
@@ -160,7 +159,7 @@ def recordings_scan(ctx: click.Context, as_json: bool) -> None:
 def recordings_missing(ctx: click.Context) -> None:
     """Recordings whose file vanished from the store."""
     settings = _settings(ctx)
-    with bootstrap.sessions(settings)() as s:
+    with _platform(ctx).uow() as s:
         rows = catalog.missing(s)
         if not rows:
             click.echo("no recording is missing")
@@ -179,7 +178,7 @@ def recordings_retention(ctx: click.Context) -> None:
     if settings.retention_days == 0:
         click.echo("retention_days = 0: recordings are kept forever")
         return
-    report = speech.retention(settings)
+    report = _platform(ctx).speech.retention()
     click.echo(f"{len(report.deleted)} deleted (older than {settings.retention_days} days), "
                f"{report.kept} kept for review")
     for p, why in report.errors:
@@ -236,7 +235,7 @@ def flags_add(settings, service, session, number, kind, reason, at_s, by, court)
 def flags_list(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """Flags waiting for a supervisor (urgent first, newest first)."""
     settings = _settings(ctx)
-    with bootstrap.sessions(settings)() as s:
+    with _platform(ctx).uow() as s:
         q = select(Flag, WorkOrder.number).outerjoin(WorkOrder, WorkOrder.id == Flag.order_id)
         if not show_all:
             q = q.where(Flag.reviewed_at.is_(None))

@@ -12,19 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from hotline import bootstrap, ledger_export
-from hotline.cli import Fail, _guard, _local, _settings, main, orders
-from hotline.jobs import Jobs
+from hotline import ledger_export
+from hotline.cli import Fail, _guard, _local, _platform, _settings, main, orders
 from hotline.settings import Settings
 from recordings.models import Recording
 from workorder import callbacks as callback_tasks
 from workorder import ledger as ledger_mod
+from workorder.errors import DomainError
 from workorder.models import Call, Escalation, OrderCall, Reminder
-from workorder.notices import Notice
-from workorder.orders import OrderError, Service
-from workorder.routing import RoutingError
+from workorder.orders import Service
 from workorder.rules import Answers, Complaint
 from workorder.sweep import sweep as run_sweep
 from workorder.types import OrderStatus, OrderType, Role
@@ -81,24 +79,13 @@ def _unit(fn):
     @functools.wraps(fn)
     def wrapper(ctx: click.Context, *args, **kwargs):
         settings = _settings(ctx)
-        service = bootstrap.build_service(settings)
+        platform = _platform(ctx)
         try:
-            with bootstrap.sessions(settings).begin() as session:
-                # Texts this unit writes (a dispatch, R5): sent once the commit is done. Held
-                # here: the session only keeps weak references once they are flushed.
-                written: list[Notice] = []
-                event.listen(session, "transient_to_pending",
-                             lambda _s, obj: written.append(obj) if isinstance(obj, Notice)
-                             else None)
-                result = fn(settings, service, session, *args, **kwargs)
-                session.flush()
-                texts = [n.id for n in written]
-        except (OrderError, RoutingError, callback_tasks.CallbackError,
-                ledger_mod.LedgerError) as exc:
+            # the texts this unit writes (a dispatch, R5) go once it is committed
+            with platform.uow.begin() as session:
+                return fn(settings, platform.service, session, *args, **kwargs)
+        except DomainError as exc:
             raise Fail(str(exc)) from None
-        if texts:
-            Jobs(settings).kick(texts)
-        return result
     return _guard(wrapper)
 
 
@@ -372,9 +359,9 @@ def sweep(ctx, at, as_json):
     """Mark overdue orders, open reminders and escalations, callbacks (R8, R10). Safe to run
     any number of times, also concurrently."""
     settings = _settings(ctx)
-    service = bootstrap.build_service(settings)
+    service = _platform(ctx).service
     now = at.replace(tzinfo=settings.tz).astimezone(UTC) if at else _now()
-    report = run_sweep(bootstrap.sessions(settings), service.calendar, service.policy, now,
+    report = run_sweep(_platform(ctx).uow, service.calendar, service.policy, now,
                        quiet=service.quiet)
     d = report.as_dict()
     _emit(d, as_json, f"looked at {d['orders']} due orders: {d['overdue']} newly overdue, "

@@ -9,9 +9,8 @@ import threading
 import click
 from sqlalchemy import select
 
-from hotline import bootstrap
-from hotline.cli import _guard, _local, _settings, main
-from hotline.jobs import Jobs, consumer
+from hotline.cli import _guard, _local, _platform, _settings, main
+from hotline.jobs import consumer
 from workorder.models import WorkOrder
 from workorder.notices import Notice
 
@@ -34,7 +33,7 @@ def notices_list(ctx: click.Context, flagged: bool, limit: int, as_json: bool) -
     if flagged:
         q = q.where(Notice.flagged_at.is_not(None),
                     Notice.status.notin_(["sent", "delivered"]))
-    with bootstrap.sessions(settings)() as s:
+    with _platform(ctx).uow() as s:
         rows = [{"id": n.id, "order": number, "kind": n.kind, "to": n.to_name,
                  "mobile": n.to_mobile, "status": n.status, "attempts": n.attempts,
                  "next_attempt_at": _local(n.next_attempt_at, settings),
@@ -63,8 +62,7 @@ def worker(ctx: click.Context, workers: int, no_periodic: bool) -> None:
     """Run the job worker alone (texts, retries, the sweep), e.g. on another machine
     sharing the job store. Ctrl-C stops it after the jobs in hand."""
     settings = _settings(ctx)
-    jobs = Jobs(settings, bootstrap.build_sender(settings))
-    c = consumer(jobs, workers=workers, periodic=not no_periodic)
+    c = consumer(_platform(ctx).jobs, workers=workers, periodic=not no_periodic)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import select
 
-from hotline import bootstrap
-from hotline.cli import Fail, _guard, _local, _settings, main
+from hotline import running
+from hotline.cli import Fail, _guard, _local, _platform, _settings, main
 from hotline.web import auth
 from hotline.web.models import User
 
@@ -57,16 +57,15 @@ def users() -> None:
 def users_add(ctx: click.Context, login: str, role: str, name: str, seat: str,
               password_stdin: bool) -> None:
     """Add a user who logs in as LOGIN."""
-    settings = _settings(ctx)
     login = auth.normalise_login(login)  # refuse a bad login before asking for a password
     # The first supervisor may be added before the line has ever run: bring the schema up.
-    bootstrap.setup(settings, demo=False, prompts=False)
-    with bootstrap.sessions(settings)() as session:
+    running.setup(_platform(ctx), demo=False, prompts=False)
+    with _platform(ctx).uow() as session:
         if session.scalar(select(User.id).where(User.login == login)) is not None:
             raise Fail(f"login {login!r} is taken; choose another or change that user's "
                        "password with `hotline users password`")
     password = _password(password_stdin)
-    with bootstrap.sessions(settings).begin() as session:
+    with _platform(ctx).uow.begin() as session:
         user = auth.add_user(session, login, role, password, datetime.now(UTC), name=name)
         if seat:
             auth.bind_seat(session, login, seat)
@@ -81,7 +80,7 @@ def users_add(ctx: click.Context, login: str, role: str, name: str, seat: str,
 def users_list(ctx: click.Context, as_json: bool) -> None:
     """Every user, with role and whether they may log in."""
     settings = _settings(ctx)
-    with bootstrap.sessions(settings)() as session:
+    with _platform(ctx).uow() as session:
         rows = [{"login": u.login, "name": u.name, "role": u.role, "seat": u.seat,
                  "active": u.active,
                  "created_at": _local(u.created_at, settings)}
@@ -103,7 +102,7 @@ def _switch(name: str, active: bool, doc: str) -> click.Command:
     @click.pass_context
     @_guard
     def command(ctx: click.Context, login: str) -> None:
-        with bootstrap.sessions(_settings(ctx)).begin() as session:
+        with _platform(ctx).uow.begin() as session:
             user = auth.set_active(session, login, active)
             click.echo(f"{user.login} {name}d")
 
@@ -125,7 +124,7 @@ def users_seat(ctx: click.Context, login: str, seat: str, unbind: bool) -> None:
     """Bind LOGIN to SEAT: the user's panel becomes that seat's phone."""
     if not seat and not unbind:
         raise Fail("give a SEAT, or --none to unbind")
-    with bootstrap.sessions(_settings(ctx)).begin() as session:
+    with _platform(ctx).uow.begin() as session:
         user = auth.bind_seat(session, login, None if unbind else seat)
         click.echo(f"{user.login} → seat {user.seat}" if user.seat
                    else f"{user.login} has no seat")
@@ -138,9 +137,9 @@ def users_seat(ctx: click.Context, login: str, seat: str, unbind: bool) -> None:
 @_guard
 def users_password(ctx: click.Context, login: str, password_stdin: bool) -> None:
     """Set LOGIN's password; the user's open sessions end."""
-    with bootstrap.sessions(_settings(ctx))() as session:
+    with _platform(ctx).uow() as session:
         auth.find_user(session, login)  # say "no such user" before asking for a password
     password = _password(password_stdin)
-    with bootstrap.sessions(_settings(ctx)).begin() as session:
+    with _platform(ctx).uow.begin() as session:
         user = auth.set_password(session, login, password)
         click.echo(f"password of {user.login} changed")

@@ -14,7 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+
+from hotline.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +56,8 @@ def migrate(url: str, revision: str = "head") -> None:
 
 
 class DbWriter:
-    """Runs database work on one thread, committing many calls' writes together.
+    """Runs database work on one thread, committing many calls' writes together, each
+    batch one unit of work.
 
     The FastAGI server answers hundreds of calls at once; giving each call its own commit
     would make them queue behind the disk. Jobs that arrive while a commit is running are
@@ -65,8 +67,8 @@ class DbWriter:
 
     BATCH = 256
 
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="db-writer", daemon=True)
         self._thread.start()
@@ -104,7 +106,7 @@ class DbWriter:
     def _run_batch(self, batch: list) -> None:
         results: list[Any] = []
         try:
-            with self._sessions.begin() as session:
+            with self._uow.begin() as session:
                 for _loop, _fut, fn, args in batch:
                     results.append(fn(session, *args))
         except Exception as exc:

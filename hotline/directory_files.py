@@ -25,6 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from workorder.directory import TABLES, SourceTable, closest_table, identify_table
+from workorder.errors import DomainError
 
 __all__ = ["DirectoryFileError", "cell_text", "read_csv", "read_file", "read_files",
            "read_xlsx"]
@@ -32,7 +33,7 @@ __all__ = ["DirectoryFileError", "cell_text", "read_csv", "read_file", "read_fil
 HEADER_SEARCH_ROWS = 10  # how far down a title block may push the header row
 
 
-class DirectoryFileError(ValueError):
+class DirectoryFileError(DomainError):
     """A file that cannot be read as directory tables; the message names the file."""
 
 

@@ -15,12 +15,16 @@ from datetime import UTC, datetime
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from hotline import notify, speech
+from hotline import notify
 from hotline.settings import Settings
 from hotline.sms import SmsSender
+from hotline.speech import Speech
+from hotline.unit_of_work import UnitOfWork
+from hotline.web.links import Links
 from workorder.line import ManualMode, decide_mode
 from workorder.models import WorkOrder
 from workorder.notices import Notice
+from workorder.orders import Service
 from workorder.registration import manual_mode
 from workorder.sweep import sweep
 
@@ -39,15 +43,10 @@ class Jobs:
     """The hotline's tasks on one Huey instance. Every process (CLI, server, worker) builds
     the same tasks, so any of them can enqueue what a worker elsewhere runs."""
 
-    def __init__(self, settings: Settings, sender: SmsSender | None = None) -> None:
-        from hotline import bootstrap  # the composition root builds the real adapters
-
-        self.settings = settings
-        self.huey = build_huey(settings)
-        self._sender = sender
-        self._links = None
-        self._bootstrap = bootstrap
-        huey = self.huey
+    def __init__(self, settings: Settings, huey: Huey, uow: UnitOfWork, service: Service,
+                 sender: SmsSender, links: Links, speech: Speech) -> None:
+        self.settings, self.huey, self.uow, self.service = settings, huey, uow, service
+        self.sender, self.links, self.speech = sender, links, speech
 
         @huey.task(name="deliver_notice")
         def deliver_notice(notice_id: int) -> None:
@@ -62,8 +61,7 @@ class Jobs:
         @huey.periodic_task(crontab(minute="*"), name="sweep")
         @huey.lock_task("sweep")
         def periodic_sweep() -> None:
-            service = self._bootstrap.build_service(settings)
-            report = sweep(self.sessions(), service.calendar, service.policy, datetime.now(UTC),
+            report = sweep(self.uow, service.calendar, service.policy, datetime.now(UTC),
                            quiet=service.quiet)
             if report.overdue or report.reminders or report.escalations or report.callbacks:
                 log.info("sweep: %s", report.as_dict())
@@ -73,7 +71,7 @@ class Jobs:
         @huey.periodic_task(crontab(minute="*/5"), name="store_scan")
         @huey.lock_task("store_scan")
         def store_scan() -> None:
-            report = speech.scan(settings)
+            report = speech.scan()
             if report.anything:
                 log.info("recording store: %s", report.as_dict())
 
@@ -85,7 +83,7 @@ class Jobs:
         @huey.periodic_task(crontab(minute="7"), name="retention")
         @huey.lock_task("retention")
         def retention() -> None:
-            report = speech.retention(settings)
+            report = speech.retention()
             if report.deleted or report.errors:
                 log.info("retention: %d deleted, %d kept for review, %d errors",
                          len(report.deleted), report.kept, len(report.errors))
@@ -100,16 +98,16 @@ class Jobs:
         """While the line is staffed, the messages left before now become orders to confirm
         (R6: at the start of the first working day after them); then the seat calls are
         transcribed for the flags (R4.7/R4.8), one worker, so calls keep the other core."""
-        settings = self.settings
-        with self.sessions()() as s:
+        with self.uow() as s:
             manual = ManualMode(manual_mode(s))
-        if decide_mode(manual, self._bootstrap.build_calendar(settings), now)[0] != "open":
+        if decide_mode(manual, self.service.calendar, now)[0] != "open":
             return
-        if speech.pending(settings, "message", now):
-            report = speech.messages(settings, now)
+        speech = self.speech
+        if speech.pending("message", now):
+            report = speech.messages(now)
             log.info("messages (R6): %s", report.as_dict())
-        if settings.transcribe_calls and speech.pending(settings, "call", now):
-            report = speech.calls(settings, now)
+        if self.settings.transcribe_calls and speech.pending("call", now):
+            report = speech.calls(now)
             if report is not None:
                 log.info("seat calls transcribed: %s", report.as_dict())
 
@@ -120,56 +118,38 @@ class Jobs:
     def deliver_all_due(self) -> notify.DeliveryReport:
         """Whatever is due now: pending texts whose job was lost, retries, the claims of a
         dead worker whose lease ran out; flags the late ones (R5)."""
-        return notify.deliver_due(self.sessions(), self.sender(), datetime.now(UTC),
-                                  self.link_for, lease=self.lease)
-
-    def sessions(self):
-        return self._bootstrap.sessions(self.settings)
-
-    def sender(self) -> SmsSender:
-        if self._sender is None:
-            self._sender = self._bootstrap.build_sender(self.settings)
-        return self._sender
+        return notify.deliver_due(self.uow, self.sender, datetime.now(UTC), self.link_for,
+                                  lease=self.lease)
 
     def link_for(self, notice: Notice) -> str:
         """The signed link of the order's feedback page (R7)."""
         if not notice.order_id:
             return ""
-        signer = self.links()
         if notice.kind == "copy":  # the department head: the department's open orders
-            with self.sessions()() as s:
+            with self.uow() as s:
                 dept = s.get(WorkOrder, notice.order_id).department_id
-            return signer.department_url(dept) if dept else ""
-        return signer.feedback_url(notice.order_id)
-
-    def links(self):
-        """The links' signer, built once (it reads the key file)."""
-        if self._links is None:
-            from hotline.web.app import links
-
-            self._links = links(self.settings)
-        return self._links
+            return self.links.department_url(dept) if dept else ""
+        return self.links.feedback_url(notice.order_id)
 
     def deliver(self, notice_id: int) -> str:
         """Send one notice now; a retry is scheduled for when the back-off ends."""
-        outcome = notify.deliver(self.sessions(), self.sender(), notice_id, datetime.now(UTC),
+        outcome = notify.deliver(self.uow, self.sender, notice_id, datetime.now(UTC),
                                  self.link_for, lease=self.lease)
         if outcome == "retry":
-            with self.sessions()() as s:
+            with self.uow() as s:
                 when = s.get(Notice, notice_id).next_attempt_at
             self.deliver_notice.schedule((notice_id,), eta=when)
         return outcome
 
-    def kick(self, notice_ids: list[int]) -> None:
-        """After a commit that wrote notices: send them now (quiet hours: when they end)."""
+    def kick(self, texts: list[tuple[int, datetime]]) -> None:
+        """Texts a unit of work has just committed: send them now, or when their quiet
+        hours end (the unit of work calls this)."""
         now = datetime.now(UTC)
-        with self.sessions()() as s:
-            rows = s.query(Notice.id, Notice.next_attempt_at).filter(Notice.id.in_(notice_ids))
-            for notice_id, when in rows:
-                if when <= now:
-                    self.deliver_notice(notice_id)
-                else:
-                    self.deliver_notice.schedule((notice_id,), eta=when)
+        for notice_id, when in texts:
+            if when <= now:
+                self.deliver_notice(notice_id)
+            else:
+                self.deliver_notice.schedule((notice_id,), eta=when)
 
 
 class EmbeddedConsumer(Consumer):

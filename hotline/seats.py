@@ -3,12 +3,14 @@ and the staff pages know them."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hotline.ami import seat_queues
+from hotline.pbx import SeatConf
 from workorder.models import Base
 
-__all__ = ["Seat"]
+__all__ = ["Seat", "seat_confs"]
 
 
 class Seat(Base):
@@ -26,3 +28,10 @@ class Seat(Base):
     contact: Mapped[str] = mapped_column(String(128), default="")
     # webrtc: the softphone in the operator's panel (JsSIP over WebSocket); sip: any SIP phone
     phone: Mapped[str] = mapped_column(String(8), default="sip", server_default="sip")
+
+
+def seat_confs(session: Session) -> list[tuple[SeatConf, list[str]]]:
+    """Every seat as the PBX's configuration renders it, with the queues it answers."""
+    seats = session.scalars(select(Seat).order_by(Seat.name)).all()
+    return [(SeatConf(s.name, s.secret, s.display_name, s.contact, webrtc=s.phone == "webrtc"),
+             seat_queues(s.role, s.skills)) for s in seats]

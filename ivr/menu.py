@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workorder.types import OrderType
+from workorder.types import OrderType, UnknownType
 
 MAX_ATTEMPTS = 3  # plays of the menu before the caller is put through as "other"
 
@@ -28,7 +28,7 @@ def decide(key: str | None, attempt: int, max_attempts: int = MAX_ATTEMPTS) -> M
     """What to do with the digit(s) the caller pressed on the ``attempt``-th play."""
     try:
         return MenuDecision(MenuResult.CHOSEN, OrderType.from_key(key or ""))
-    except ValueError:
+    except UnknownType:
         pass
     if attempt < max_attempts:
         return MenuDecision(MenuResult.RETRY, None)

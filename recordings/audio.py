@@ -24,7 +24,7 @@ RECOGNISER_RATE = 16_000  # Vosk's small models; 8 kHz telephone audio is resamp
 SPEECH_MIN_S = 0.3  # less speech than this: an empty message (hung up, or only silence)
 
 
-class AudioError(ValueError):
+class AudioError(Exception):
     """A file that cannot be used, and why."""
 
 

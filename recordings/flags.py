@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recordings.transcribe import Transcript
+from workorder.errors import DomainError
 
 DEFAULT_LEXICON = Path(__file__).with_name("lexicons.toml")
 KINDS = ("abusive", "urgent")
 
 
-class LexiconError(ValueError):
+class LexiconError(DomainError):
     """A lexicon file that cannot be used, and where."""
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 from recordings import catalog
 from recordings.models import AuditEntry, Flag, Recording
 from workorder import notices, routing
+from workorder.errors import DomainError
 from workorder.history import record_history
 from workorder.models import Case, OrderHistory, WorkOrder
 from workorder.notices import Notice
@@ -50,7 +51,7 @@ ACTOR_MAX = 40  # audit_log.actor
 ACTION_MAX = 24  # audit_log.action
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError):
     """What the supervisor asked cannot be done; the message (Chinese) says why."""
 
 

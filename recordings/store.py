@@ -25,12 +25,17 @@ def file_base(received_at: datetime, tz: ZoneInfo, uniqueid: str) -> str:
     return f"{received_at.astimezone(tz):%Y/%m/%d}/{safe}"
 
 
+class OutsideStore(Exception):
+    """A file the PBX reported is not in the recording store."""
+
+
 def relative(recordings_dir: Path, path: str | Path) -> str:
-    """The store-relative name of a file the PBX reports; ValueError outside the store."""
+    """The store-relative name of a file the PBX reports; :class:`OutsideStore` if it is
+    not in the store."""
     resolved = Path(path).resolve()
     root = recordings_dir.resolve()
     if not resolved.is_relative_to(root):
-        raise ValueError(f"{path} is outside the recording store {root}")
+        raise OutsideStore(f"{path} is outside the recording store {root}")
     return resolved.relative_to(root).as_posix()
 
 

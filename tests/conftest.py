@@ -3,6 +3,7 @@ PostgreSQL), and a real Asterisk with the hotline's FastAGI server for integrati
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -64,6 +65,24 @@ def line_config(**extra: object) -> dict[str, object]:
 def settings(tmp_path: Path) -> hotline_settings.Settings:
     write_config(tmp_path, **line_config())
     return hotline_settings.load(environ={}, data_dir=str(tmp_path))
+
+
+@contextlib.contextmanager
+def built(settings: hotline_settings.Settings, **fakes) -> Iterator[object]:
+    """The platform of ``settings`` (bootstrap.build with ``fakes``), its schema migrated
+    (no demo court, no prompts); closed at the end of the block."""
+    from hotline import bootstrap, running
+
+    with bootstrap.build(settings, **fakes) as platform:
+        running.setup(platform, demo=False, prompts=False)
+        yield platform
+
+
+@pytest.fixture
+def platform(settings):
+    """The hotline's platform on the ``settings`` fixture's data folder."""
+    with built(settings) as made:
+        yield made
 
 
 # ---- databases --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from workorder.casenumber import (
     parse_any,
     parse_keyed,
 )
+from workorder.errors import DomainError
 
 TODAY = date(2026, 6, 1)  # valid years are 1990–2027
 CASE = CaseNumber(2024, "京0105", "民初", 1234)
@@ -183,7 +184,8 @@ def test_bad_official_input_says_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(CaseNumberError, match=re.escape(message)) as raised:
         parse(text, TODAY)
     assert "\n" not in str(raised.value)
-    assert isinstance(raised.value, ValueError)
+    # the user's mistake, said in one line; never mistaken for a bug's ValueError
+    assert isinstance(raised.value, DomainError) and not isinstance(raised.value, ValueError)
 
 
 def test_error_message_quotes_the_input_clipped_to_one_line() -> None:

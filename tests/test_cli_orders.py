@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import write_config
+from conftest import built, write_config
 from support import court
 
 from hotline import bootstrap
@@ -22,8 +22,7 @@ from hotline.cli import main
 def hotline(tmp_path, db_url):
     write_config(tmp_path, database_url=db_url)
     settings = hotline_settings.load(environ={}, data_dir=str(tmp_path))
-    bootstrap.setup(settings, demo=False, prompts=False)
-    with bootstrap.sessions(settings).begin() as s:
+    with built(settings) as platform, platform.uow.begin() as s:
         court.build(s)
     runner = CliRunner()
 
@@ -34,7 +33,6 @@ def hotline(tmp_path, db_url):
         return result.output
 
     yield run
-    bootstrap._engine.cache_clear()
 
 
 def test_an_order_goes_from_the_hall_to_the_petition_office_and_back(hotline, tmp_path):
@@ -78,15 +76,13 @@ def test_r5_a_forward_from_the_command_line_hands_its_texts_to_the_job_engine(ho
                                                                               tmp_path):
     """The texts a command writes are queued for the worker once the command commits:
     urgent ones to go at once, the others when the quiet hours end (if they apply now)."""
-    from hotline.jobs import Jobs
-
     number = hotline("orders", "new", "--channel", "hall", "--type", "5", "--phone",
                      "13900002222").split()[0]
     hotline("orders", "forward", number, "--about", "filing", "--urgent", "--by", "seat1001")
     texts = json.loads(hotline("notices", "list", "--json"))
     assert len(texts) >= 2 and {t["kind"] for t in texts} >= {"dispatch", "report"}
-    huey = Jobs(hotline_settings.load(environ={}, data_dir=str(tmp_path))).huey
-    queued = [t for t in huey.pending() if t.name.endswith("deliver_notice")]
+    with bootstrap.build(hotline_settings.load(environ={}, data_dir=str(tmp_path))) as p:
+        queued = [t for t in p.jobs.huey.pending() if t.name.endswith("deliver_notice")]
     assert sorted(t.args[0] for t in queued) == sorted(t["id"] for t in texts)
 
 
@@ -134,3 +130,27 @@ def test_the_sweep_and_reminders_from_the_command_line(hotline):
 def test_bad_input_gets_one_clear_line(hotline, args, message):
     out = hotline(*args, ok=False)
     assert message in out and "Traceback" not in out
+
+
+def test_a_user_error_is_one_line_exit_2_and_a_bug_leaves_with_its_trace_exit_1(
+        tmp_path, db_url, monkeypatch):
+    """Domain errors are not ValueError: an unknown order is one line (exit 2); a
+    ValueError from a bug is not turned into such a line — it leaves with its trace."""
+    write_config(tmp_path, database_url=db_url)
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path), "orders", "show", "20260101-0001"]
+    assert runner.invoke(main, ["--data-dir", str(tmp_path), "setup"]).exit_code == 0
+    refused = runner.invoke(main, args)
+    assert refused.exit_code == 2, refused.output
+    assert refused.output.strip().splitlines() == [
+        "Error: no work order '20260101-0001' in 示范市中级人民法院 (numbers look like "
+        "20261124-0001; see `hotline orders list`)"]
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("a bug, not the user's mistake")
+
+    monkeypatch.setattr("workorder.orders.Service.find", broken)
+    crashed = runner.invoke(main, args)
+    assert crashed.exit_code == 1
+    assert isinstance(crashed.exception, ValueError)  # not a SystemExit with one line
+    assert "a bug" not in crashed.output

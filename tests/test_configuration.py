@@ -33,7 +33,7 @@ def hotline(tmp_path, *args, env=None):
 ])
 def test_bad_settings_stop_with_one_clear_line(tmp_path, env, needle):
     proc = hotline(tmp_path, "stats", env=env)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -44,7 +44,7 @@ def test_malformed_calendar_override_is_named_in_the_error(tmp_path):
     bad.write_text("[[closed]]\ndate = 'not a date'\n")
     proc = hotline(tmp_path, "calendar", "is-working-day", "2026-10-08",
                    env={"HOTLINE_CALENDAR_OVERRIDE": str(bad)})
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert str(bad) in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -56,7 +56,7 @@ def test_missing_asterisk_is_a_clear_error(tmp_path, settings):
     proc = hotline(tmp_path, "pbx", "start",
                    env={"HOTLINE_ASTERISK_ROOT": str(tmp_path / "none"),
                         "HOTLINE_ASTERISK_BINARY": str(tmp_path / "no-asterisk")})
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "asterisk_binary" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -74,7 +74,7 @@ def test_calendar_commands(tmp_path):
     after = hotline(tmp_path, "calendar", "add-working-days", "2026-09-30", "1")
     assert after.stdout.strip() == "2026-10-08"
     bad = hotline(tmp_path, "calendar", "add-working-days", "2026-13-40", "1")
-    assert bad.returncode == 1 and "not a date" in bad.stderr
+    assert bad.returncode == 2 and "not a date" in bad.stderr
 
 
 def test_rendered_configuration_binds_loopback_only(settings):

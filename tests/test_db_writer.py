@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from hotline.db import DbWriter, make_engine
+from hotline.unit_of_work import UnitOfWork
 from workorder.models import LineState
 
 
@@ -25,7 +27,7 @@ def boom(session):
 
 def test_batched_jobs_commit_and_a_failing_one_loses_nothing_else(db_url):
     engine = make_engine(db_url)
-    writer = DbWriter(engine)
+    writer = DbWriter(UnitOfWork(sessionmaker(engine, expire_on_commit=False)))
 
     async def body():
         jobs = [writer.run(put, f"k{i}") for i in range(300)]
@@ -50,7 +52,7 @@ def test_writer_results_come_back_to_the_right_caller(tmp_path):
     from hotline.db import migrate
 
     migrate(str(engine.url))
-    writer = DbWriter(engine)
+    writer = DbWriter(UnitOfWork(sessionmaker(engine, expire_on_commit=False)))
 
     async def body():
         return await asyncio.gather(*(writer.run(lambda s, n=n: n * n) for n in range(50)))
@@ -60,7 +62,7 @@ def test_writer_results_come_back_to_the_right_caller(tmp_path):
     finally:
         writer.close()
     with pytest.raises(RuntimeError):
-        writer2 = DbWriter(engine)
+        writer2 = DbWriter(UnitOfWork(sessionmaker(engine, expire_on_commit=False)))
         try:
             asyncio.run(writer2.run(boom))
         finally:

@@ -33,6 +33,7 @@ from workorder.deadlines import (
     light,
     parse_ladder,
 )
+from workorder.errors import DomainError
 from workorder.types import OrderStatus, Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -172,8 +173,8 @@ def test_a_wrong_deadline_setting_raises_policy_error_naming_it(
         Policy(**kwargs)
 
 
-def test_policy_error_is_a_value_error() -> None:
-    assert issubclass(PolicyError, ValueError)
+def test_policy_error_is_a_domain_error_not_a_value_error() -> None:
+    assert issubclass(PolicyError, DomainError) and not issubclass(PolicyError, ValueError)
 
 
 def test_edge_values_of_the_policy_are_accepted() -> None:

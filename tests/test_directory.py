@@ -17,16 +17,14 @@ from click.testing import CliRunner
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from hotline import bootstrap
 from hotline.cli import main
 from hotline.demo import load_demo
 from hotline.directory_files import cell_text, read_csv, read_file, read_files
-from hotline.settings import load as load_settings
 from workorder.casenumber import CaseNumberError
 from workorder.casenumber import parse as parse_case_number
 from workorder.directory import SourceTable, apply, identify_table, validate
 from workorder.models import Case, Court, Department, Judge, Leader
-from workorder.phone import parse_mobile, parse_office_phone
+from workorder.phone import PhoneError, parse_mobile, parse_office_phone
 
 DATA = Path(__file__).resolve().parent / "data" / "directory"
 FILES = ("courts.csv", "leaders.csv", "departments.csv", "judges.csv", "cases.csv")
@@ -163,7 +161,7 @@ def test_parse_mobile_keeps_the_eleven_digits(raw, mobile):
     ("", "'' is not an 11-digit mobile number"),
 ])
 def test_parse_mobile_refuses_what_cannot_be_texted(raw, message):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(PhoneError) as exc:
         parse_mobile(raw)
     assert str(exc.value) == message
 
@@ -187,7 +185,7 @@ def test_parse_office_phone_normalises_landlines_and_mobiles(raw, phone):
 @pytest.mark.parametrize("raw", ["0371-1234", "03711234", "0371-0234567", "123", "分机8012",
                                  "0371-12345678-1234567", "0-12345678", ""])
 def test_parse_office_phone_refuses_what_is_no_number(raw):
-    with pytest.raises(ValueError, match="is not a mobile or landline number"):
+    with pytest.raises(PhoneError, match="is not a mobile or landline number"):
         parse_office_phone(raw)
 
 
@@ -648,9 +646,7 @@ def cli(tmp_path, db_url):
     def invoke(*args: str):
         return runner.invoke(main, ["--data-dir", str(tmp_path / "data"), *args], env=env)
 
-    yield invoke
-    settings = load_settings(environ=env, data_dir=str(tmp_path / "data"))
-    bootstrap.sessions(settings).kw["bind"].dispose()
+    yield invoke  # each command closes the platform it built: nothing to dispose of here
 
 
 def cli_counts(db_url: str) -> dict[str, int]:
@@ -691,7 +687,7 @@ def test_cli_import_list_and_reimport(cli, db_url):
     assert (civil["judges"], civil["leader"]) == (3, "李文")
 
     unknown = cli("directory", "list", "--court", "没有的法院")
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2
     assert unknown.stderr.strip() == ("Error: no court named '没有的法院'; "
                                       "`hotline directory list` shows them")
 
@@ -702,7 +698,7 @@ def test_cli_bad_rows_exit_1_list_every_error_and_write_nothing(cli, db_url, tmp
     edit_csv(folder / "cases.csv", "（2025）豫98民终101号", "（2025）豫98民终101")
     edit_csv(folder / "cases.csv", "孔三,,", "无名,,")
     result = cli("directory", "import", *(str(folder / n) for n in FILES))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     err = result.stderr.strip().splitlines()
     assert err == [
         "judges.csv row 3, 手机: '1390009' is not an 11-digit mobile number",
@@ -713,7 +709,7 @@ def test_cli_bad_rows_exit_1_list_every_error_and_write_nothing(cli, db_url, tmp
     assert cli_counts(db_url)["courts"] == 0
 
     as_json = cli("directory", "import", "--json", *(str(folder / n) for n in FILES))
-    assert as_json.exit_code == 1
+    assert as_json.exit_code == 2
     data = json.loads(as_json.stdout)
     assert (data["ok"], data["written"]) == (False, False)
     assert data["errors"][0] == {
@@ -737,7 +733,7 @@ def test_cli_check_writes_nothing_and_partial_writes_the_good_rows(cli, db_url, 
     folder = copy_data(tmp_path)
     edit_csv(folder / "judges.csv", "张二,民事审判庭,13900090012", "张二,民事审判庭,1390009")
     partial = cli("directory", "import", "--partial", *(str(folder / n) for n in FILES))
-    assert partial.exit_code == 1
+    assert partial.exit_code == 2
     assert partial.stderr.strip().splitlines()[-1] == "Error: 1 error; the other rows were written"
     assert cli_counts(db_url) == {"courts": 2, "leaders": 5, "departments": 8, "judges": 5,
                                   "cases": 3}
@@ -746,14 +742,14 @@ def test_cli_check_writes_nothing_and_partial_writes_the_good_rows(cli, db_url, 
 def test_cli_refuses_unreadable_files_in_one_line_each(cli, tmp_path):
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     result = cli("directory", "import", str(tmp_path / "old.xls"), str(DATA / "courts.csv"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "old.xls: an Excel 97-2003 workbook (.xls) cannot be imported; save it as .xlsx or .csv",
         "Error: 1 file could not be read; nothing was written",
     ]
     assert "Traceback" not in result.output
     as_json = cli("directory", "import", "--json", str(tmp_path / "old.xls"))
-    assert as_json.exit_code == 1
+    assert as_json.exit_code == 2
     assert json.loads(as_json.stdout)["errors"][0]["message"].startswith("old.xls: an Excel 97")
 
 

@@ -2,6 +2,7 @@
 a failing handler never drops the call (style.md; issue: bad input)."""
 
 import asyncio
+import contextlib
 import socket
 import time
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from agi_scripts.testing import agi_session, request_header
-from hotline import bootstrap
+from hotline import bootstrap, running
 from hotline.db import migrate
 from workorder.models import Call, WorkOrder
 
@@ -21,8 +22,16 @@ def run(coro):
 async def _serving(settings, body):
     migrate(settings.db_url)
     settings = settings.with_(agi_read_timeout_s=1.0)
-    async with bootstrap.services(settings, with_ami=False) as svc:
-        return await body(settings, svc)
+    with bootstrap.build(settings) as platform:
+        async with running.servers(platform, with_ami=False) as svc:
+            return await body(settings, svc)
+
+
+@contextlib.contextmanager
+def reading(settings):
+    """A session on the database the server wrote to."""
+    with bootstrap.build(settings) as platform, platform.uow() as session:
+        yield session
 
 
 async def _good_call(settings, uid, key="3"):
@@ -42,7 +51,7 @@ def test_r2_incoming_registers_and_sets_the_dialplan_variables(settings):
     assert incoming[2].startswith('SET VARIABLE HOTLINE_FILE "') and "call-1" in incoming[2]
     assert menu == ['SET VARIABLE HOTLINE_MENU "chosen"', 'SET VARIABLE HOTLINE_TYPE "4"',
                     'SET VARIABLE HOTLINE_QUEUE "hotline-4"']
-    with bootstrap.sessions(settings)() as session:
+    with reading(settings) as session:
         order = session.scalar(select(WorkOrder))
         assert order.order_type == 4 and order.caller_phone == "13800138000"
 
@@ -110,7 +119,7 @@ def test_caller_hanging_up_mid_handler_is_contained(settings):
     assert len(cmds) == 1  # the server stopped at the HANGUP answer
     assert stats["hangups"] == 1 and stats["failed"] == 0
     assert len(good[0]) == 3
-    with bootstrap.sessions(settings)() as session:
+    with reading(settings) as session:
         # the call was registered before the caller hung up: nothing lost (R2)
         assert session.scalar(select(Call).where(Call.uniqueid == "hang")) is not None
 
@@ -135,7 +144,7 @@ def test_r2_odd_caller_ids_still_register(settings, caller):
         return await agi_session("127.0.0.1", s.agi_port, "incoming", "odd", callerid=caller)
 
     assert len(run(_serving(settings, body))) == 3
-    with bootstrap.sessions(settings)() as session:
+    with reading(settings) as session:
         call = session.scalar(select(Call))
         assert call is not None
         assert call.caller_phone in (None, "13800138000")

@@ -194,7 +194,7 @@ def _next_working_day_turns_it_into_an_order(line, call: Call, order: WorkOrder)
                               timeout=300, env=env, stdin=subprocess.DEVNULL)
 
     shut = process(holiday)
-    assert shut.returncode == 1 and "停电检修" in shut.stderr, shut.stderr
+    assert shut.returncode == 2 and "停电检修" in shut.stderr, shut.stderr
     assert f"the next one is {after}" in shut.stderr
     assert after > holiday > today and after - today >= timedelta(days=2)
     done = process(after)
@@ -240,7 +240,7 @@ def test_pbx_status_and_a_second_start_is_refused(line):
     status = line.cli("pbx", "status")
     assert "running: pid" in status.stdout
     again = line.cli("pbx", "start", check=False)
-    assert again.returncode == 1 and "already runs" in again.stderr
+    assert again.returncode == 2 and "already runs" in again.stderr
 
 
 def test_a_sip_call_through_the_trunk_with_rfc4733_keys_enters_the_hotline(line):

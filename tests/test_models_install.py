@@ -101,4 +101,4 @@ def test_the_command_installs_and_lists(site, tmp_path):
     assert f"* {NAME}" in run(main, ["--data-dir", str(tmp_path), "models", "list"]).output
     bad = run(main, ["--data-dir", str(tmp_path), "models", "install", "nope",
                      "--base-url", s.url])
-    assert bad.exit_code == 1 and "no model 'nope'" in bad.output
+    assert bad.exit_code == 2 and "no model 'nope'" in bad.output

@@ -17,7 +17,6 @@ from starlette.testclient import TestClient
 from support import court
 from support.browser_review import PASSWORD
 
-from hotline import bootstrap
 from hotline.seats import Seat
 from hotline.web import auth, console
 from hotline.web.app import create_app
@@ -42,10 +41,10 @@ def register(s, uid: str, at: datetime, phone: str = "13812345678", order_type: 
 
 
 class Web:
-    def __init__(self, settings, clock):
-        self.settings, self.clock = settings, clock
-        self.sessions = bootstrap.sessions(settings)
-        self.app = create_app(settings, clock=lambda: clock["now"])
+    def __init__(self, platform, clock):
+        self.platform, self.settings, self.clock = platform, platform.settings, clock
+        self.sessions = platform.uow
+        self.app = create_app(platform, clock=lambda: clock["now"])
 
     def login(self, who: str) -> TestClient:
         c = TestClient(self.app)
@@ -63,10 +62,9 @@ def token_of(c: TestClient) -> str:
 
 
 @pytest.fixture
-def web(settings):
-    bootstrap.setup(settings, demo=False, prompts=False)
+def web(platform):
     clock = {"now": NOW}
-    w = Web(settings, clock)
+    w = Web(platform, clock)
     with w.sessions.begin() as s:
         court.build(s)
         for name, display, role in (("seat1001", "座席一", "operator"),
@@ -90,8 +88,7 @@ def web(settings):
         call = s.scalar(select(Call).where(Call.uniqueid == "1795300000.7"))
         s.add(Recording(call_id=call.id, kind="call", path="calls/x.wav", created_at=NOW,
                         status="recording"))
-    yield w
-    bootstrap._engine.cache_clear()
+    return w
 
 
 def test_only_operators_and_supervisors_with_a_seat_get_the_panel(web):
@@ -128,7 +125,7 @@ def test_an_operator_cannot_open_the_console_or_a_recording(web):
 
 def test_r1_r3_the_screen_pop_has_the_type_the_clock_start_the_history_and_r4(web):
     with web.sessions() as s:
-        service = bootstrap.build_service(web.settings)
+        service = web.platform.service
         pop = PopLoader(web.sessions, service)("1795300000.7")
         assert PopLoader(web.sessions, service)("nope")["error"].startswith("来电尚未登记")
     assert pop["caller"] == "13812345678" and pop["order_type"] == 3
@@ -214,16 +211,25 @@ def test_seat_state_needs_the_pbx_and_says_so(web):
     assert r.status_code == 503 and "电话系统暂未连接" in r.json()["error"]
 
 
-def test_r8_the_board_lists_overdue_orders_and_reminders_sent_from_the_page(web):
-    svc = bootstrap.build_service(web.settings)
+def overdue_with_a_reminder(web) -> int:
+    """The caller's earlier order, forwarded six days ago and overdue, with the reminder
+    the operator must send to the department head (R8); its id."""
     with web.sessions.begin() as s:
         order = s.scalar(select(WorkOrder).where(WorkOrder.number == web.earlier))
-        svc.forward(s, order, version=None, by="li", at=NOW - timedelta(days=6),
-                    answers=Answers(judge_unreachable=True))
+        web.platform.service.forward(s, order, version=None, by="li",
+                                     at=NOW - timedelta(days=6),
+                                     answers=Answers(judge_unreachable=True))
         order.overdue_at, order.overdue_reason = NOW - timedelta(days=2), "no_feedback"
-        s.add(Reminder(order_id=order.id, round=1, created_at=NOW - timedelta(days=1),
-                       due_by=NOW + timedelta(hours=3), to_name="民事长m",
-                       to_mobile="13900000010"))
+        reminder = Reminder(order_id=order.id, round=1, created_at=NOW - timedelta(days=1),
+                            due_by=NOW + timedelta(hours=3), to_name="民事长m",
+                            to_mobile="13900000010")
+        s.add(reminder)
+        s.flush()
+        return reminder.id
+
+
+def test_r8_the_board_lists_overdue_orders_and_reminders_sent_from_the_page(web):
+    overdue_with_a_reminder(web)
     wang = web.login("wang")
     b = wang.get("/console/board.json").json()
     assert b["pbx"] is False and b["waiting"] == [] and b["longest_wait_s"] == 0
@@ -273,7 +279,7 @@ def test_the_board_reads_seat_states_from_queue_status(web):
          "Paused": "0"}]
     entries = [{"Event": "QueueEntry", "Queue": "hotline-3", "CallerIDNum": "1380000000" + str(i),
                 "Wait": str(i)} for i in range(5)]
-    svc = bootstrap.build_service(web.settings)
+    svc = web.platform.service
     with web.sessions() as s:
         b = console.board(s, svc, {"members": members, "entries": entries}, NOW, 10)
     assert {r["seat"]: (r["state"], r["reason"]) for r in b["seats"]} == {
@@ -285,7 +291,7 @@ def test_the_board_reads_seat_states_from_queue_status(web):
 
 def test_r1_live_line_pushes_the_pop_once_per_call_and_tells_the_others(web):
     loads: list[str] = []
-    service = bootstrap.build_service(web.settings)
+    service = web.platform.service
     loader = PopLoader(web.sessions, service)
 
     def load(uid: str) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from recordings.catalog import leave_message
 from recordings.models import Recording
 from workorder.models import Call, CallEvent, WorkOrder
+from workorder.phone import PhoneError
 from workorder.registration import (
     Arrival,
     choose_type,
@@ -94,7 +95,7 @@ def test_r2_callback_defaults_to_the_calling_number_and_refuses_none(session):
     arrive(session)
     assert leave_callback(session, "c1", "", AT) == "13800138000"
     arrive(session, uid="anon", caller="anonymous")
-    with pytest.raises(ValueError):
+    with pytest.raises(PhoneError):
         leave_callback(session, "anon", "not-a-number", AT)
 
 

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from support import court
 from support.browser_review import PASSWORD, seed, tone_wav
 
-from hotline import bootstrap
+from hotline import bootstrap, running
 from hotline.web import auth
 from hotline.web.app import create_app
 from hotline.web.models import User
@@ -282,10 +282,10 @@ def test_a_disabled_user_cannot_log_in(session):
 
 # ---- the pages --------------------------------------------------------------------------------
 class Web:
-    def __init__(self, settings, clock):
-        self.settings, self.clock = settings, clock
-        self.sessions = bootstrap.sessions(settings)
-        self.app = create_app(settings, clock=lambda: clock["now"])
+    def __init__(self, platform, clock):
+        self.platform, self.settings, self.clock = platform, platform.settings, clock
+        self.sessions = platform.uow
+        self.app = create_app(platform, clock=lambda: clock["now"])
 
     def client(self) -> TestClient:
         return TestClient(self.app)
@@ -315,10 +315,10 @@ def csrf(page: str) -> str:
 
 
 @pytest.fixture
-def web(settings):
-    bootstrap.setup(settings, demo=False, prompts=False)
+def web(platform):
+    settings = platform.settings
     clock = {"now": NOW}
-    w = Web(settings, clock)
+    w = Web(platform, clock)
     with w.sessions.begin() as s:
         court.build(s)
         svc = court.service()
@@ -333,8 +333,7 @@ def web(settings):
                          uniqueid="3.3", status="deleted").id
         w.vanished = seed(s, svc, settings.recordings_dir, at=NOW - timedelta(hours=4),
                           uniqueid="3.4").id  # "ready", but the file is not in the store
-    yield w
-    bootstrap._engine.cache_clear()
+    return w
 
 
 def test_anonymous_visitors_are_sent_to_log_in_and_come_back(web):
@@ -506,9 +505,7 @@ def test_r4_7_write_up_from_the_page_texts_leadership_and_says_so(web):
         assert notices_of(s, rec.flags[0].order_id) == [
             ("deputy_president", "副院长m", "13900001001")]
     # handed to the job worker at once (R4.7 reports do not wait for the minute job)
-    from hotline.jobs import Jobs
-
-    assert Jobs(web.settings).huey.pending_count() == 1
+    assert web.platform.jobs.huey.pending_count() == 1
     report = [row for row in web.audit() if row[1] == "report"]
     assert len(report) == 1 and report[0][3]["rule"] == "R4.7"
     assert report[0][3]["note"] == "辱骂法官" and "副院长m" in report[0][3]["to"][0]
@@ -594,15 +591,15 @@ def test_hotline_users_add_list_disable_password(settings):
     assert r.exit_code == 0, r.output
     assert "wang added (supervisor, 王班长)" in r.output
     r = run("add", "li", "--role", "operator", input="short\nshort\n")
-    assert r.exit_code == 1 and "at least 8 characters" in r.output
+    assert r.exit_code == 2 and "at least 8 characters" in r.output
     r = run("add", "li", "--role", "operator", input="password-1\npassword-2\n"
             "password-1\npassword-1\n")  # typed twice; a mismatch asks again
     assert r.exit_code == 0 and "li added (operator, li)" in r.output
     assert "do not match" in r.output
     r = run("add", "WANG", "--role", "operator", "--password-stdin", input=PASSWORD + "\n")
-    assert r.exit_code == 1 and "'wang' is taken" in r.output
+    assert r.exit_code == 2 and "'wang' is taken" in r.output
     r = run("add", "x y", "--role", "operator", "--password-stdin", input=PASSWORD + "\n")
-    assert r.exit_code == 1 and "letters, digits" in r.output
+    assert r.exit_code == 2 and "letters, digits" in r.output
     r = run("add", "zhao", "--role", "janitor", "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 2 and "supervisor" in r.output
     r = run("disable", "li")
@@ -612,28 +609,28 @@ def test_hotline_users_add_list_disable_password(settings):
     assert re.search(r"li\s+operator\s+disabled", r.output)
     assert re.search(r"wang\s+supervisor\s+active\s+-\s+王班长", r.output)
     r = run("password", "nobody", "--password-stdin", input=PASSWORD + "\n")
-    assert r.exit_code == 1 and "no user 'nobody'" in r.output
+    assert r.exit_code == 2 and "no user 'nobody'" in r.output
     r = run("password", "wang", "--password-stdin", input="brand new secret\n")
     assert r.exit_code == 0 and "password of wang changed" in r.output
-    with bootstrap.sessions(settings)() as s:
+    with bootstrap.build(settings) as platform, platform.uow() as s:
         wang = s.scalar(select(User).where(User.login == "wang"))
         assert auth.verify_password(wang.password_hash, "brand new secret")
         assert not s.scalar(select(User.active).where(User.login == "li"))
     # seats: the operator's panel is the seat's phone; one user per seat
-    bootstrap.setup(settings, prompts=False)  # the demo court's seats
+    with bootstrap.build(settings) as platform:
+        running.setup(platform, prompts=False)  # the demo court's seats
     r = run("add", "zhou", "--role", "operator", "--seat", "seat1001", "--password-stdin",
             input=PASSWORD + "\n")
     assert r.exit_code == 0 and "zhou added (operator, zhou, seat seat1001)" in r.output
     r = run("seat", "li", "seat1001")
-    assert r.exit_code == 1 and "seat seat1001 is bound to zhou" in r.output
+    assert r.exit_code == 2 and "seat seat1001 is bound to zhou" in r.output
     r = run("seat", "li", "seat9999")
-    assert r.exit_code == 1 and "no seat 'seat9999'" in r.output and "seat1002" in r.output
+    assert r.exit_code == 2 and "no seat 'seat9999'" in r.output and "seat1002" in r.output
     r = run("add", "chen", "--role", "judge", "--password-stdin", input=PASSWORD + "\n")
     assert r.exit_code == 0
     r = run("seat", "chen", "seat1002")
-    assert r.exit_code == 1 and "only operators and supervisors" in r.output
+    assert r.exit_code == 2 and "only operators and supervisors" in r.output
     assert run("seat", "zhou", "--none").exit_code == 0
     assert run("seat", "li", "seat1001").exit_code == 0
     assert re.search(r"li\s+operator\s+disabled\s+seat1001", run("list").output)
-    assert run("seat", "li").exit_code == 1
-    bootstrap._engine.cache_clear()
+    assert run("seat", "li").exit_code == 2

@@ -11,6 +11,7 @@ import pytest
 from support.prism import ACCOUNT, TOKEN, PrismServer
 from twilio.request_validator import RequestValidator
 
+from hotline.settings import SettingsError
 from hotline.sms import SmsError, e164
 from hotline.sms.fake import FakeSender
 from hotline.sms.twilio import TwilioSender, signature_ok
@@ -113,7 +114,7 @@ def test_status_callbacks_are_believed_only_with_twilio_s_signature():
 
 
 def test_missing_credentials_are_a_clear_settings_error():
-    with pytest.raises(ValueError, match="twilio_account_sid, twilio_auth_token and twilio_from"):
+    with pytest.raises(SettingsError, match="twilio_account_sid, twilio_auth_token and twilio_from"):
         TwilioSender("", TOKEN, FROM)
 
 

@@ -36,3 +36,27 @@ def test_every_history_row_is_built_by_the_one_history_writer():
     assert builders and {b.split(":")[0] for b in builders} == {"workorder/history.py"}, builders
     # the sweep's bulk rows come from the writer too
     assert any(c.startswith("workorder/sweep.py:") for c in calls_to("history_row"))
+
+
+def importers_of(module: str) -> set[str]:
+    """The project's files that import ``module`` (in any form, at any depth)."""
+    parent, _, name = module.rpartition(".")
+    found = set()
+    for path in project_files():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import) and any(a.name == module for a in node.names):
+                found.add(str(path.relative_to(ROOT)))
+            elif isinstance(node, ast.ImportFrom) and (
+                    node.module == module
+                    or (node.module == parent and any(a.name == name for a in node.names))):
+                found.add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_nothing_imports_the_composition_root_back():
+    """hotline/bootstrap.py builds the platform; the entry points (the command line) call
+    it and hand the platform on. No other module looks the root up."""
+    assert importers_of("hotline.bootstrap") <= {
+        p for p in map(str, (p.relative_to(ROOT) for p in project_files()))
+        if p.startswith("hotline/cli")}
+    assert importers_of("hotline.bootstrap")  # the command line does build it

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from workorder.errors import DomainError
 from workorder.suggest import (
     DEFAULT_RULES,
     Alternative,
@@ -267,7 +268,7 @@ def test_a_bad_rules_file_says_which_file_where_and_what(text, message):
         loads(text, "court.toml")
     assert str(err.value).startswith("court.toml")
     assert message in str(err.value)
-    assert isinstance(err.value, ValueError)
+    assert isinstance(err.value, DomainError) and not isinstance(err.value, ValueError)
 
 
 def test_a_file_is_named_by_its_path_and_text_by_a_default_name(tmp_path):

@@ -253,52 +253,47 @@ def test_r5_r8_the_running_hotline_sends_texts_and_sweeps_by_itself(tmp_path):
     nobody typing a command. (The sweep and the outbox are also periodic jobs, every
     minute.) No quiet hours here: the test must not depend on the hour it runs at."""
     import asyncio
+    import urllib.error
+    import urllib.request
 
-    from conftest import line_config, write_config
+    from conftest import built, line_config, write_config
 
-    from hotline import bootstrap
+    from hotline import running
     from hotline import settings as hotline_settings
-    from hotline.jobs import Jobs
 
     write_config(tmp_path, **line_config(sms_quiet_from="00:00", sms_quiet_until="00:00"))
     settings = hotline_settings.load(environ={}, data_dir=str(tmp_path))
-    bootstrap.setup(settings, demo=False, prompts=False)
-    sessions = bootstrap.sessions(settings)
-    svc = court.service()
-    with sessions.begin() as s:
-        court.build(s)
-    forwarded(sessions, svc, at=datetime(2026, 1, 5, 10, 0, tzinfo=SH))  # long overdue
-    jobs = Jobs(settings)
-    periodic = {t.name for t in jobs.huey._registry.periodic_tasks}
-    assert periodic == {"sweep", "deliver_due", "store_scan", "speech", "retention"}
+    with built(settings) as platform:
+        sessions, jobs = platform.uow, platform.jobs
+        svc = court.service()
+        with sessions.begin() as s:
+            court.build(s)
+        # long overdue; its dispatch text is handed to the job engine as it is committed
+        forwarded(sessions, svc, at=datetime(2026, 1, 5, 10, 0, tzinfo=SH))
+        periodic = {t.name for t in jobs.huey._registry.periodic_tasks}
+        assert periodic == {"sweep", "deliver_due", "store_scan", "speech", "retention"}
 
-    def sent() -> int:
-        with sessions() as s:
-            return s.scalar(select(func.count()).where(Notice.status == "sent"))
-
-    async def serve_briefly():
-        async with bootstrap.services(settings, with_ami=False):
-            jobs.sweep()  # what the scheduler does every minute
+        def sent() -> int:
             with sessions() as s:
-                jobs.kick([n for n in s.scalars(select(Notice.id))])
-            for _ in range(100):
-                await asyncio.sleep(0.1)
-                if count(sessions, Reminder) and sent() == count(sessions, Notice):
-                    break
-            # the feedback page is served too (R7): a forged link is refused plainly
-            import urllib.error
-            import urllib.request
+                return s.scalar(select(func.count()).where(Notice.status == "sent"))
 
-            url = f"http://127.0.0.1:{settings.web_port}/f/forged.token"
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                await asyncio.to_thread(urllib.request.urlopen, url, None, 5)
-            assert refused.value.code == 403
+        async def serve_briefly():
+            async with running.servers(platform, with_ami=False):
+                jobs.sweep()  # what the scheduler does every minute
+                for _ in range(100):
+                    await asyncio.sleep(0.1)
+                    if count(sessions, Reminder) and sent() == count(sessions, Notice):
+                        break
+                # the feedback page is served too (R7): a forged link is refused plainly
+                url = f"http://127.0.0.1:{settings.web_port}/f/forged.token"
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    await asyncio.to_thread(urllib.request.urlopen, url, None, 5)
+                assert refused.value.code == 403
 
-    asyncio.run(serve_briefly())
-    # the petition office head is assignee and department head: one dispatch text; the
-    # ladder's three steps (leader, deputy president, president) one text each
-    with sessions() as s:
-        kinds = sorted(s.scalars(select(Notice.kind).where(Notice.status == "sent")))
-    assert kinds == ["dispatch", "escalate-1", "escalate-2", "escalate-3"]
-    assert count(sessions, Reminder) == 1 and sent() == count(sessions, Notice)
-    bootstrap._engine.cache_clear()
+        asyncio.run(serve_briefly())
+        # the petition office head is assignee and department head: one dispatch text; the
+        # ladder's three steps (leader, deputy president, president) one text each
+        with sessions() as s:
+            kinds = sorted(s.scalars(select(Notice.kind).where(Notice.status == "sent")))
+        assert kinds == ["dispatch", "escalate-1", "escalate-2", "escalate-3"]
+        assert count(sessions, Reminder) == 1 and sent() == count(sessions, Notice)

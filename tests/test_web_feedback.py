@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import built
 from sqlalchemy import select
 from starlette.testclient import TestClient
 from support import court
 from twilio.request_validator import RequestValidator
 
-from hotline import bootstrap
-from hotline.web.app import create_app, links
+from hotline.web.app import create_app
 from workorder.models import CallbackTask, WorkOrder
 from workorder.notices import Notice
 from workorder.rules import Answers
@@ -23,21 +23,19 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 @pytest.fixture
 def web(settings):
     settings = settings.with_(twilio_auth_token="tok", public_url="http://127.0.0.1:8368")
-    bootstrap.setup(settings, demo=False, prompts=False)
-    sessions = bootstrap.sessions(settings)
-    svc = court.service()
-    with sessions.begin() as s:
-        court.build(s)
-        o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001", at=NOW,
-                           caller_phone="13812345678", case_number=court.CASE,
-                           content="联系不上法官")
-        svc.forward(s, o, version=None, by="seat1001", at=NOW,
-                    answers=Answers(judge_unreachable=True))
-        order_id = o.id
-    clock = {"now": NOW + timedelta(hours=1)}
-    app = create_app(settings, clock=lambda: clock["now"])
-    yield TestClient(app), links(settings), order_id, sessions, clock, settings
-    bootstrap._engine.cache_clear()
+    with built(settings) as platform:
+        svc = court.service()
+        with platform.uow.begin() as s:
+            court.build(s)
+            o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001",
+                               at=NOW, caller_phone="13812345678", case_number=court.CASE,
+                               content="联系不上法官")
+            svc.forward(s, o, version=None, by="seat1001", at=NOW,
+                        answers=Answers(judge_unreachable=True))
+            order_id = o.id
+        clock = {"now": NOW + timedelta(hours=1)}
+        app = create_app(platform, clock=lambda: clock["now"])
+        yield TestClient(app), platform.links, order_id, platform.uow, clock, platform
 
 
 def test_r7_the_judge_feeds_back_once_and_the_callback_is_scheduled(web):
@@ -66,7 +64,7 @@ def test_r7_an_expired_or_forged_link_says_so(web):
     forged = client.get(f"/f/{token[:-2]}xx")
     assert forged.status_code == 403 and "链接无效" in forged.text
     signer.max_age_s = -1  # every link is past its age now
-    aged = TestClient(create_app(web[5], signer=signer)).get(f"/f/{token}")
+    aged = TestClient(create_app(web[5])).get(f"/f/{token}")
     assert aged.status_code == 410 and "链接已过期" in aged.text
 
 
@@ -101,10 +99,8 @@ def test_r5_r8_the_department_head_sees_the_department_s_open_orders(web):
 
 
 def test_r5_the_judge_s_text_links_the_order_and_the_head_s_the_department(web):
-    from hotline.jobs import Jobs
-
-    _client, signer, order_id, sessions, _clock, settings = web
-    jobs = Jobs(settings)
+    _client, signer, order_id, sessions, _clock, platform = web
+    jobs = platform.jobs
     with sessions() as s:
         texts = {n.kind: n for n in s.scalars(select(Notice).where(Notice.order_id == order_id))}
         dept = s.get(WorkOrder, order_id).department_id

@@ -45,6 +45,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from workorder.errors import DomainError
+
 __all__ = ["CalendarError", "CourtCalendar", "YearData", "load_overrides"]
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ _OVERRIDE_TABLES = ("closed", "open")
 _OVERRIDE_KEYS = ("date", "reason")
 
 
-class CalendarError(Exception):
+class CalendarError(DomainError):
     """The calendar cannot be built; the one-line message says what to fix."""
 
 

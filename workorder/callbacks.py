@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Policy, end_of_working_day
+from workorder.errors import DomainError
 from workorder.history import record_history
 from workorder.models import CallbackTask, WorkOrder
 from workorder.types import CallbackReason, OrderStatus, OrderType, Satisfaction
@@ -22,8 +23,8 @@ OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "refused")
 HIGH, NORMAL = 1, 2
 
 
-class CallbackError(ValueError):
-    pass
+class CallbackError(DomainError):
+    """A callback cannot be recorded as asked."""
 
 
 def priority(order_type: int, case_number: str | None, touches_rights: bool,

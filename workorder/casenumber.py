@@ -59,6 +59,8 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 
+from workorder.errors import DomainError
+
 __all__ = [
     "FIRST_YEAR",
     "PROVINCES",
@@ -157,7 +159,7 @@ _KEYED_HINT = "year and number keyed as 2024*1234"
 _ANY_HINT = f"{_OFFICIAL_HINT}, or {_KEYED_HINT}"
 
 
-class CaseNumberError(ValueError):
+class CaseNumberError(DomainError):
     """Not a usable case number; the one-line message quotes the input and says what was
     expected."""
 

@@ -24,6 +24,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from workorder.calendar import CourtCalendar
+from workorder.errors import DomainError
 from workorder.types import OrderStatus, Role
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-class PolicyError(ValueError):
+class PolicyError(DomainError):
     """A deadline setting is wrong; the message says which and how to fix it."""
 
 

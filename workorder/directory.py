@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from workorder.casenumber import PROVINCES, CaseNumberError
 from workorder.casenumber import parse as parse_case_number
 from workorder.models import Case, Court, Department, Judge, Leader
-from workorder.phone import parse_mobile, parse_office_phone
+from workorder.phone import PhoneError, parse_mobile, parse_office_phone
 from workorder.types import DepartmentKind
 
 __all__ = [
@@ -348,7 +348,7 @@ class _Cells:
             return ""
         try:
             return parse_mobile(value)
-        except ValueError as exc:
+        except PhoneError as exc:
             self.error(header, str(exc))
             return ""
 
@@ -358,7 +358,7 @@ class _Cells:
             return ""
         try:
             return parse_office_phone(value)
-        except ValueError as exc:
+        except PhoneError as exc:
             self.error(header, str(exc))
             return ""
 

@@ -17,14 +17,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from workorder.errors import DomainError
 from workorder.models import Call, CallbackTask, Case, Department, Reminder, WorkOrder
 from workorder.types import Channel, OrderStatus, OrderType, Satisfaction
 
 __all__ = ["RATES", "Ledger", "LedgerError", "build", "month_bounds"]
 
 
-class LedgerError(ValueError):
-    pass
+class LedgerError(DomainError):
+    """The ledger cannot be made as asked (e.g. a month that is not YYYY-MM)."""
 
 
 # (key, Chinese name, definition) — printed beside the figures in every format.

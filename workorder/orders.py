@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workorder import callbacks, casenumber, notices, phone, routing
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions, end_of_working_day, light
+from workorder.errors import DomainError
 from workorder.history import record_history
 from workorder.models import (
     Case,
@@ -30,14 +31,14 @@ from workorder.models import (
 )
 from workorder.registration import next_order_number
 from workorder.rules import Answers, History, Proposal, propose
-from workorder.types import CallbackReason, Channel, OrderStatus, OrderType, Role
+from workorder.types import CallbackReason, Channel, OrderStatus, OrderType, Role, UnknownType
 
 __all__ = [
     "OrderError", "OrderNotFound", "Service", "StaleOrder",
 ]
 
 
-class OrderError(ValueError):
+class OrderError(DomainError):
     """A request the order cannot take; the message says why and what to do."""
 
 
@@ -226,7 +227,7 @@ class Service:
             elif key == "order_type":
                 try:
                     out[key] = int(OrderType.from_key(value))
-                except ValueError as exc:
+                except UnknownType as exc:
                     raise OrderError(str(exc)) from None
             elif key == "content":
                 out[key] = str(value or "").strip()

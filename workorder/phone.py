@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import re
 
+from workorder.errors import DomainError
+
 RAW_MAX = 64  # what we keep of a raw caller ID
 _DIGITS_MAX = 20  # E.164 allows 15; leave room for extensions typed by trunks
 _WITHHELD = {"", "anonymous", "unknown", "unavailable", "private", "restricted", "asterisk"}
 _NUMBER = re.compile(r"^\+?[0-9]{3,}$")
+
+
+class PhoneError(DomainError):
+    """A number the hotline must be able to dial is not a phone number; says which."""
 
 
 def normalize(raw: str | None) -> str | None:
@@ -57,7 +63,7 @@ def parse_mobile(raw: str) -> str:
     """A mainland mobile number as 11 digits starting with 1, e.g. ``'13900000001'``.
 
     Spaces and dashes are dropped (``139 0000 0001``, ``139-0000-0001``) and so is a
-    ``+86`` / ``0086`` country prefix. Anything else raises ValueError quoting the input.
+    ``+86`` / ``0086`` country prefix. Anything else raises :class:`PhoneError` quoting the input.
     """
     text = str(raw).strip().translate(_SEPARATORS)
     if text.startswith("+86"):
@@ -65,9 +71,9 @@ def parse_mobile(raw: str) -> str:
     elif text.startswith("0086"):
         text = text[4:]
     if not text.isascii() or not text.isdigit() or len(text) != 11:
-        raise ValueError(f"{raw!r} is not an 11-digit mobile number")
+        raise PhoneError(f"{raw!r} is not an 11-digit mobile number")
     if not _MOBILE.match(text):
-        raise ValueError(f"{raw!r} is not a mobile number (mobile numbers start with 1)")
+        raise PhoneError(f"{raw!r} is not a mobile number (mobile numbers start with 1)")
     return text
 
 
@@ -85,7 +91,7 @@ def parse_office_phone(raw: str) -> str:
     """
     try:
         return parse_mobile(raw)
-    except ValueError:
+    except PhoneError:
         pass
     text = str(raw).strip()
     for char in " \u3000\u00a0\t":
@@ -96,7 +102,7 @@ def parse_office_phone(raw: str) -> str:
     text = text.replace("转", "-").replace("—", "-").replace("－", "-")
     parts = text.split("-")
     if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) > 3:
-        raise ValueError(f"{raw!r} is not a mobile or landline number ({_LANDLINE_HINT})")
+        raise PhoneError(f"{raw!r} is not a mobile or landline number ({_LANDLINE_HINT})")
     area = extension = ""
     if len(parts) == 3:
         area, local, extension = parts
@@ -113,5 +119,5 @@ def parse_office_phone(raw: str) -> str:
     local_ok = len(local) in (7, 8) and not local.startswith("0")
     extension_ok = not extension or 1 <= len(extension) <= 6
     if not (area_ok and local_ok and extension_ok):
-        raise ValueError(f"{raw!r} is not a mobile or landline number ({_LANDLINE_HINT})")
+        raise PhoneError(f"{raw!r} is not a mobile or landline number ({_LANDLINE_HINT})")
     return "-".join(p for p in (area, local, extension) if p)

@@ -169,7 +169,7 @@ def leave_callback(session: Session, uniqueid: str, number: str | None, at: date
         raise LookupError(f"no call {uniqueid!r}")
     target = phone.normalize(number) or call.caller_phone
     if target is None:
-        raise ValueError("no number to call back")
+        raise phone.PhoneError("no number to call back")
     call.outcome = CallOutcome.CALLBACK.value
     order = _order(session, call)
     if order is not None:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workorder.errors import DomainError
 from workorder.models import Court, Department, Judge, Leader
 from workorder.types import DepartmentKind, Role
 
 __all__ = ["Directory", "RoutingError", "Target", "load"]
 
 
-class RoutingError(LookupError):
+class RoutingError(DomainError):
     """The directory has nobody for a role; the message says what to import or choose."""
 
     def __str__(self) -> str:  # LookupError would quote the message

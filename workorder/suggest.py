@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from workorder.types import OrderType
+from workorder.errors import DomainError
+from workorder.types import OrderType, UnknownType
 
 __all__ = [
     "DEFAULT_RULES",
@@ -64,7 +65,7 @@ _CJK_RANGES = (
 )
 
 
-class RulesError(ValueError):
+class RulesError(DomainError):
     """A rules file that cannot be used: which file, where in it, and what is wrong."""
 
 
@@ -274,7 +275,7 @@ def _table(source: str, lines: list[str], table_key: str, table: object) -> Orde
         raise RulesError(f"{where}: expected a table such as [1] with keywords = [...]")
     try:
         order_type = OrderType.from_key(table_key)
-    except ValueError:
+    except UnknownType:
         raise RulesError(
             f"{where}: unknown type code {table_key!r} (expected {_TYPES_HINT})"
         ) from None

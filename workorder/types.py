@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from workorder.errors import DomainError
+
+
+class UnknownType(DomainError):
+    """Not one of the six order types (R3)."""
+
 
 class OrderType(IntEnum):
     """The six types (R3); the value is the key the caller presses in the IVR."""
@@ -21,10 +27,10 @@ class OrderType(IntEnum):
 
     @classmethod
     def from_key(cls, key: str | int) -> OrderType:
-        """The type for a keypad digit; ValueError for anything but 1–6."""
+        """The type for a keypad digit; :class:`UnknownType` for anything but 1–6."""
         text = str(key).strip()
         if len(text) != 1 or text not in "123456":
-            raise ValueError(f"not an order type key: {key!r} (expected 1–6)")
+            raise UnknownType(f"not an order type key: {key!r} (expected 1–6)")
         return cls(int(text))
 
 

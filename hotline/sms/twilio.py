@@ -20,6 +20,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from hotline.settings import SettingsError
 from hotline.sms import Sent, SmsError, e164
 
 _CLOCK_SKEW = timedelta(minutes=5)  # our clock against the provider's
@@ -55,8 +56,8 @@ class TwilioSender:
     def __init__(self, account_sid: str, auth_token: str, from_number: str, *,
                  base_url: str | None = None, timeout: float = 10.0) -> None:
         if not (account_sid and auth_token and from_number):
-            raise ValueError("Twilio needs twilio_account_sid, twilio_auth_token and "
-                             "twilio_from in the settings")
+            raise SettingsError("Twilio needs twilio_account_sid, twilio_auth_token and "
+                                "twilio_from in the settings")
         # twilio-python logs every request at INFO, with the account in each URL: that is
         # a credential's half in the log, and a dozen lines per text
         logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

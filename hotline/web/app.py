@@ -16,7 +16,8 @@ R4.7/R4.8).
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -33,11 +34,10 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hotline import bootstrap
-from hotline.settings import Settings
+from hotline.platform import Platform
 from hotline.sms.twilio import signature_ok
 from hotline.web import auth, console, panel, review
-from hotline.web.links import LinkError, Links, secret
+from hotline.web.links import LinkError
 from hotline.web.live import LiveLine
 from workorder.history import record_history
 from workorder.models import Department, WorkOrder
@@ -51,10 +51,6 @@ DELIVERY = {"delivered": "delivered", "failed": "failed", "undelivered": "undeli
             "sent": "sent"}
 
 
-def links(settings: Settings) -> Links:
-    return Links(secret(settings.data_dir), settings.public_url, settings.link_max_age_s)
-
-
 def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
     return HTMLResponse(_TEMPLATES.get_template(name).render(**values), status_code=status)
 
@@ -63,11 +59,12 @@ def _message(text: str, status: int) -> HTMLResponse:
     return _page("message.html", status, message=text)
 
 
-def create_app(settings: Settings, clock=lambda: datetime.now(UTC),
-               signer: Links | None = None) -> Starlette:
-    service = bootstrap.build_service(settings)
-    sessions = bootstrap.sessions(settings)
-    signer = signer or links(settings)
+def create_app(platform: Platform, clock: Callable[[], datetime] | None = None) -> Starlette:
+    """The pages on ``platform``; ``clock`` (default: the platform's) is what they take as
+    now."""
+    settings, service, sessions = platform.settings, platform.service, platform.uow
+    signer = platform.links
+    clock = clock or platform.clock
     tz = service.calendar.tz
     live = LiveLine(settings, panel.PopLoader(sessions, service))
 

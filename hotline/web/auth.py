@@ -43,6 +43,7 @@ from hotline.web.links import secret
 from hotline.web.models import User
 from recordings.models import AuditEntry
 from recordings.review import audit
+from workorder.errors import DomainError
 
 __all__ = ["Gate", "LoginRefused", "UserError", "add_user", "authenticate", "check_csrf",
            "check_csrf_header", "csrf_token", "current_user", "find_user", "locked_until", "middleware",
@@ -65,7 +66,7 @@ _hasher = PasswordHasher()  # Argon2id with argon2-cffi's (RFC 9106) default par
 _dummy: list[str] = []
 
 
-class UserError(ValueError):
+class UserError(DomainError):
     """A user cannot be added or changed as asked; the message says what to fix."""
 
 

@@ -41,6 +41,7 @@ from hotline.web.models import User
 from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
 from recordings.models import Recording
 from recordings.review import audit
+from workorder.errors import DomainError
 from workorder.models import Call, WorkOrder
 from workorder.orders import OrderError, Service, StaleOrder
 from workorder.rules import Answers, Complaint, propose
@@ -290,7 +291,7 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
             result = guidance(session, service, order, answers_of(data), chosen)
         except PermissionError as exc:
             return json_error(str(exc), 403)
-        except ValueError as exc:  # OrderError, BadRequest, an unknown type
+        except DomainError as exc:  # a refused order, a bad request, an unknown type
             return json_error(str(exc))
         return JSONResponse(result)
 
@@ -333,7 +334,7 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
         except PermissionError as exc:
             session.rollback()
             return json_error(str(exc), 403)
-        except (OrderError, BadRequest) as exc:
+        except DomainError as exc:
             session.rollback()  # nothing of a refused save is kept
             status = 409 if isinstance(exc, StaleOrder) else 400
             return json_error(str(exc), status)

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -95,17 +94,6 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
 
     supervisor = gate.require("supervisor", refused)
 
-    def kick(notice_ids: list[int]) -> None:
-        """R4.7/R4.8 reports are due at once: hand them to the job worker now rather than
-        at its next minute. Should the job store be unreachable, the minute job still
-        finds them in the outbox."""
-        from hotline.jobs import Jobs  # the job engine, only when there is a text to send
-
-        try:
-            Jobs(settings).kick(notice_ids)
-        except Exception:  # the outbox row is the truth; the nudge is only a shortcut
-            log.exception("could not hand texts %s to the job worker", notice_ids)
-
     def on_recording(handler: Callable) -> Callable:
         """A supervisor's page about the recording in the path; 404 if there is none."""
 
@@ -174,11 +162,11 @@ def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datet
             else:
                 review.audit(session, user.login, audit_as, rid, remote(request), at=now,
                              note=note, **flash.pop("detail", {}))
-            texts = flash.pop("texts", [])
+            # R4.7/R4.8 reports are due at once: the unit of work hands them to the job
+            # engine as soon as this is committed
+            flash.pop("texts", None)
             request.session["flash"] = flash
-            # The texts go once the transaction is committed (after the response is made).
-            return RedirectResponse(f"/review/{rid}", 303,
-                                    background=BackgroundTask(kick, texts) if texts else None)
+            return RedirectResponse(f"/review/{rid}", 303)
 
         endpoint.__name__ = name
         return endpoint

@@ -14,9 +14,10 @@ from starlette.responses import Response
 from hotline.seats import Seat
 from hotline.web.auth import ROLE_ZH, Page, csrf_token
 from hotline.web.models import User
+from workorder.errors import DomainError
 
 
-class BadRequest(ValueError):
+class BadRequest(DomainError):
     """A JSON post that is not a JSON object; the message says so."""
 
 

@@ -22,9 +22,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from hotline import bootstrap  # noqa: E402
+from hotline import bootstrap, running  # noqa: E402
 from hotline import settings as hotline_settings  # noqa: E402
-from hotline.web.app import links  # noqa: E402
 from support import court  # noqa: E402
 from workorder.rules import Answers  # noqa: E402
 
@@ -43,9 +42,10 @@ def main(data_dir: Path, out: Path) -> None:
     port = free_port()
     settings = hotline_settings.load(environ={}, data_dir=str(data_dir)).with_(
         web_port=port, public_url=f"http://127.0.0.1:{port}", embedded_jobs=False)
-    bootstrap.setup(settings, demo=False, prompts=False)
+    platform = bootstrap.build(settings)
+    running.setup(platform, demo=False, prompts=False)
     svc = court.service()
-    with bootstrap.sessions(settings).begin() as s:
+    with platform.uow.begin() as s:
         court.build(s)
         now = datetime.now(UTC)
         o = svc.open_order(s, court.MID, channel="hotline", order_type=3, by="seat1001",
@@ -54,7 +54,7 @@ def main(data_dir: Path, out: Path) -> None:
         svc.forward(s, o, version=None, by="seat1001", at=now,
                     answers=Answers(judge_unreachable=True))
         order_id, number = o.id, o.number
-    good = links(settings).feedback_url(order_id)
+    good = platform.links.feedback_url(order_id)
     result: dict = {"number": number}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -66,17 +66,19 @@ def main(data_dir: Path, out: Path) -> None:
         other = free_port()
         short = settings.with_(link_max_age_s=1, web_port=other,
                                public_url=f"http://127.0.0.1:{other}")
-        web = bootstrap.start_web(short)
+        short_lived = bootstrap.build(short)
+        web = running.start_web(short_lived)
         try:
-            old = links(short).feedback_url(order_id)
+            old = short_lived.links.feedback_url(order_id)
             time.sleep(2.1)
             r = page.goto(old)
             result["expired_status"] = r.status if r else None
             result["expired_text"] = page.inner_text("#message")
             page.screenshot(path=str(out.with_name("feedback-expired.png")), full_page=True)
         finally:
-            bootstrap.stop_web(web)
-        web = bootstrap.start_web(settings)
+            running.stop_web(web)
+            short_lived.close()
+        web = running.start_web(platform)
         try:
             r = page.goto(good)
             result["good_status"] = r.status if r else None
@@ -93,7 +95,7 @@ def main(data_dir: Path, out: Path) -> None:
             result["reused_status"] = r.status if r else None
             result["reused_text"] = page.inner_text("#message")
         finally:
-            bootstrap.stop_web(web)
+            running.stop_web(web)
         browser.close()
     out.write_text(json.dumps(result, ensure_ascii=False))
 

@@ -16,6 +16,7 @@ the login down. Writes what happened, the database's view and screenshots to OUT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -64,7 +65,7 @@ def prepare(data_dir: Path, **config: object) -> hotline_settings.Settings:
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC)
-    with bootstrap.sessions(settings).begin() as s:
+    with bootstrap.build(settings) as platform, platform.uow.begin() as s:
         for login, role, seat in (("li", "operator", "seat1001"), ("wang", "supervisor", "sup9001"),
                                   ("zhao", "operator", None)):
             auth.add_user(s, login, role, PASSWORD, now, name={"li": "李座席", "wang": "王班长",
@@ -255,8 +256,11 @@ def stop_line(data_dir: Path, serve: subprocess.Popen) -> None:
                    capture_output=True, timeout=60)
 
 
+@contextlib.contextmanager
 def session_db(settings):
-    return bootstrap.sessions(settings)()
+    """A session on the line's database (its own platform, closed after)."""
+    with bootstrap.build(settings) as platform, platform.uow() as session:
+        yield session
 
 
 def wait_http(url: str, timeout: float) -> None:

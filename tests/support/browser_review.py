@@ -134,7 +134,7 @@ def spoken_message(path: Path) -> list[tuple[str, float, float]]:
 def main(data_dir: Path, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from hotline import bootstrap
+    from hotline import bootstrap, running
     from hotline import settings as hotline_settings
     from hotline.web import auth
     from recordings.models import AuditEntry
@@ -142,12 +142,13 @@ def main(data_dir: Path, out: Path) -> None:
     port = free_port()
     settings = hotline_settings.load(environ={}, data_dir=str(data_dir)).with_(
         web_port=port, public_url=f"http://127.0.0.1:{port}", embedded_jobs=False)
-    bootstrap.setup(settings, demo=False, prompts=False)
+    platform = bootstrap.build(settings)
+    running.setup(platform, demo=False, prompts=False)
     audio = data_dir / "message.wav"
     words = spoken_message(audio)
     hit = words[1]
     now = datetime.now(UTC)
-    with bootstrap.sessions(settings).begin() as s:
+    with platform.uow.begin() as s:
         court.build(s)
         auth.add_user(s, "wang", "supervisor", PASSWORD, now, name="王班长")
         auth.add_user(s, "li", "operator", PASSWORD, now, name="李座席")
@@ -158,7 +159,7 @@ def main(data_dir: Path, out: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     result: dict = {"recording": rec_id, "hit": {"word": hit[0], "start": hit[1]}}
     shots = out.parent
-    web = bootstrap.start_web(settings)
+    web = running.start_web(platform)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -223,8 +224,8 @@ def main(data_dir: Path, out: Path) -> None:
                                         "type": r.headers.get("content-type") if r else None}
             browser.close()
     finally:
-        bootstrap.stop_web(web)
-    with bootstrap.sessions(settings)() as s:
+        running.stop_web(web)
+    with platform.uow() as s:
         from sqlalchemy import select
 
         result["audit"] = [[a.actor, a.action, a.recording_id, a.detail]
