@@ -9,14 +9,13 @@ import click
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from hotline import running
-from hotline.cli import Fail, _platform
+from hotline.cli.common import Fail, platform_of
 from hotline.directory_files import read_files
-from hotline.settings import SettingsError
 from workorder.directory import TABLE_ORDER, ImportReport, apply, overview
 
 
-@click.group()
-def directory() -> None:
+@click.group(name="directory")
+def command() -> None:
     """The court directory: courts, leaders, departments, judges, cases."""
 
 
@@ -31,7 +30,7 @@ def _counts_lines(report: ImportReport) -> list[str]:
     return lines
 
 
-@directory.command(name="import")
+@command.command(name="import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Validate and count; write nothing.")
 @click.option("--partial", is_flag=True,
@@ -61,14 +60,12 @@ def import_(ctx: click.Context, files: tuple[str, ...], check: bool, partial: bo
     try:
         # The directory may be the first thing a new platform loads: make sure the
         # schema is there (idempotent; no demo court is loaded here).
-        running.setup(_platform(ctx), demo=False, prompts=False)
-        with _platform(ctx).uow.begin() as session:
+        running.setup(platform_of(ctx), demo=False, prompts=False)
+        with platform_of(ctx).uow.begin() as session:
             report = apply(session, tables, partial=partial, check=check)
     except IntegrityError as exc:
         raise Fail(f"the database refused the import, nothing was written: "
                    f"{str(exc.orig).splitlines()[0]}") from None
-    except SettingsError as exc:
-        raise Fail(str(exc)) from None
     report.notes[:0] = notes
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
@@ -96,17 +93,15 @@ def import_(ctx: click.Context, files: tuple[str, ...], check: bool, partial: bo
         click.echo("directory imported")
 
 
-@directory.command(name="list")
+@command.command(name="list")
 @click.option("--court", help="Only this court (its full name).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def list_(ctx: click.Context, court: str | None, as_json: bool) -> None:
     """Courts, their leaders, departments with head and liaison officer, judge counts."""
     try:
-        with _platform(ctx).uow() as session:
+        with platform_of(ctx).uow() as session:
             courts = overview(session, court)
-    except SettingsError as exc:
-        raise Fail(str(exc)) from None
     except (OperationalError, ProgrammingError):
         raise Fail("the database has no directory yet; run `hotline setup` or "
                    "`hotline directory import FILE...` first") from None

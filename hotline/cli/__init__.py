@@ -1,0 +1,62 @@
+"""`hotline`: the command line of the 12368 hotline.
+
+One module per command or group of commands (``hotline orders …`` is hotline/cli/orders.py,
+``hotline sweep`` is hotline/cli/sweep.py); what they share — errors, the platform, the
+unit of work, common options — is in hotline/cli/common.py. A command module never
+imports another.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from hotline.cli import (
+    calendar,
+    call,
+    callbacks,
+    directory,
+    flags,
+    ledger,
+    messages,
+    mode,
+    models,
+    notices,
+    orders,
+    pbx,
+    recordings,
+    reminders,
+    seats,
+    serve,
+    setup,
+    stats,
+    sweep,
+    up,
+    users,
+    worker,
+)
+from hotline.cli.common import HotlineGroup, Invocation
+from hotline.settings import load
+
+COMMANDS = (setup, up, serve, worker, pbx, mode, call, stats, seats, calendar, orders, sweep,
+            reminders, callbacks, ledger, notices, messages, recordings, flags, models, users,
+            directory)
+
+
+@click.group(cls=HotlineGroup)
+@click.option("--data-dir", envvar="HOTLINE_DATA_DIR", default="var", show_default=True,
+              help="Folder for the database, recordings and the PBX runtime.")
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
+    """The 12368 litigation-service hotline."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("panoramisk", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    ctx.obj = Invocation(ctx, load(data_dir=data_dir))
+
+
+for _module in COMMANDS:
+    main.add_command(_module.command)

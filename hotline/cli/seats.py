@@ -1,0 +1,99 @@
+"""`hotline seats …`: the seats in the queues — list, login, logout, pause, unpause
+(through AMI)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+from sqlalchemy import select
+
+from hotline import ami, running
+from hotline.cli.common import Fail, pass_platform
+from hotline.platform import Platform
+from hotline.seats import Seat
+
+
+@click.group(name="seats")
+def command() -> None:
+    """Seats in the queues: list, login, logout, pause, unpause (through AMI)."""
+
+
+@command.command(name="list")
+@click.option("--show-secrets", is_flag=True, help="Also print each seat's SIP password.")
+@pass_platform
+def list_(platform: Platform, show_secrets: bool) -> None:
+    """Seats, their state in the queues, and how a softphone registers as one."""
+    settings = platform.settings
+
+    async def members() -> list[dict]:
+        async with ami.connect(settings) as manager:
+            return await ami.queue_members(manager)
+
+    live = asyncio.run(members())
+    by_seat: dict[str, list[str]] = {}
+    paused: dict[str, str] = {}
+    for m in live:
+        by_seat.setdefault(m.get("Name", ""), []).append(m.get("Queue", ""))
+        if m.get("Paused") == "1":
+            paused[m.get("Name", "")] = m.get("PausedReason", "") or "paused"
+    for conf, _ in running.seats(platform):
+        queues = ",".join(sorted(by_seat.get(conf.name, []))) or "logged out"
+        state = f"paused ({paused[conf.name]})" if conf.name in paused else "ready"
+        secret = f"  password {conf.secret}" if show_secrets else ""
+        click.echo(f"{conf.name:<10} {conf.display_name:<6} {state:<20} {queues}{secret}")
+    click.echo(f"softphones register at sip:{settings.bind_host}:{settings.sip_port} "
+               "with the seat name as user")
+
+
+def _act(platform: Platform, name: str, what: str, reason: str = "") -> None:
+    with platform.uow() as session:
+        seat = session.scalar(select(Seat).where(Seat.name == name))
+    if seat is None:
+        raise Fail(f"no seat named {name!r}; `hotline seats list` shows them")
+    queues = ami.seat_queues(seat.role, seat.skills)
+
+    async def act() -> None:
+        async with ami.connect(platform.settings) as manager:
+            if what == "login":
+                await ami.seat_login(manager, name, queues)
+            elif what == "logout":
+                await ami.seat_logout(manager, name, queues)
+            else:
+                await ami.seat_pause(manager, name, what == "pause", reason)
+
+    asyncio.run(act())
+    click.echo(f"{name}: {what}")
+
+
+@command.command()
+@click.argument("name")
+@pass_platform
+def login(platform: Platform, name: str) -> None:
+    """Put a seat into its queues."""
+    _act(platform, name, "login")
+
+
+@command.command()
+@click.argument("name")
+@pass_platform
+def logout(platform: Platform, name: str) -> None:
+    """Take a seat out of its queues."""
+    _act(platform, name, "logout")
+
+
+@command.command()
+@click.argument("name")
+@click.option("--reason", default="break", show_default=True)
+@pass_platform
+def pause(platform: Platform, name: str, reason: str) -> None:
+    """Stop ringing a seat (R1: never ring a seat that is away)."""
+    _act(platform, name, "pause", reason)
+
+
+@command.command()
+@click.argument("name")
+@pass_platform
+def unpause(platform: Platform, name: str) -> None:
+    """Ring a paused seat again."""
+    _act(platform, name, "unpause")
