@@ -345,3 +345,35 @@ def test_r1_live_line_pushes_the_pop_once_per_call_and_tells_the_others(web):
 def test_seat_binding_survives_in_the_database(web):
     with web.sessions() as s:
         assert s.scalar(select(Seat.phone).where(Seat.name == "seat1001")) == "webrtc"
+
+
+def test_a_bug_in_a_view_answers_500_and_its_trace_is_logged(web, monkeypatch, caplog):
+    """A ValueError from a bug is not a user's mistake: the page answers 500 (not a 400
+    with the bug's words) and the running server logs the trace through the hotline's
+    logging."""
+    import logging
+
+    import httpx
+
+    from hotline import running
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("a bug in the guidance")
+
+    monkeypatch.setattr("hotline.web.panel.guidance", broken)
+    server = running.start_web(web.platform)
+    try:
+        base = f"http://127.0.0.1:{web.settings.web_port}"
+        with httpx.Client(base_url=base) as c, caplog.at_level(logging.ERROR):
+            token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+            assert c.post("/login", data={"login": "li", "password": PASSWORD,
+                                          "csrf": token}).status_code == 303
+            csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/").text).group(1)
+            r = c.post(f"/panel/orders/{web.number}/guidance", json={},
+                       headers={"X-CSRF-Token": csrf})
+    finally:
+        running.stop_web(server)
+    assert r.status_code == 500 and "a bug" not in r.text
+    traced = [rec for rec in caplog.records if rec.exc_info and
+              isinstance(rec.exc_info[1], ValueError)]
+    assert traced and "a bug in the guidance" in str(traced[0].exc_info[1])

@@ -1,4 +1,5 @@
-"""Who uses the web pages: users, passwords, logging in and out, and who may see what.
+"""Who uses the web pages: users, passwords, sessions, CSRF tokens (the login pages are in
+hotline/web/login.py, the role checks in hotline/web/views.py).
 
 * Users are operators (座席员), supervisors (班长), judges (法官) or administrators
   (管理员), kept in ``users``; the command line adds them (``hotline users``), and binds
@@ -16,26 +17,20 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from hotline.seats import Seat
 from hotline.settings import Settings
@@ -45,9 +40,9 @@ from recordings.models import AuditEntry
 from recordings.review import audit
 from workorder.errors import DomainError
 
-__all__ = ["Gate", "LoginRefused", "UserError", "add_user", "authenticate", "check_csrf",
-           "check_csrf_header", "csrf_token", "current_user", "find_user", "locked_until", "middleware",
-           "remote", "routes", "set_active", "set_password", "sign_in"]
+__all__ = ["LoginRefused", "UserError", "add_user", "authenticate", "check_csrf",
+           "check_csrf_header", "csrf_token", "current_user", "find_user", "locked_until",
+           "middleware", "remote", "safe_next", "set_active", "set_password", "sign_in"]
 
 ROLES = ("operator", "supervisor", "judge", "admin")
 ROLE_ZH = {"operator": "座席员", "supervisor": "班长", "judge": "法官", "admin": "管理员"}
@@ -297,105 +292,3 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
-
-
-Page = Callable[..., Response]
-Handler = Callable[[Request, Session, User], Awaitable[Response]]
-Refusal = Callable[[Request, Session, User], Response]
-
-
-class Gate:
-    """Puts pages behind a login and a role: anonymous visitors go to the login page (and
-    come back after it); a user without the role gets ``refused`` (which may audit it)."""
-
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], datetime]) -> None:
-        self.sessions, self.clock = sessions, clock
-
-    def require(self, role: str | tuple[str, ...], refused: Refusal
-                ) -> Callable[[Handler], Callable]:
-        allowed = (role,) if isinstance(role, str) else role
-
-        def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-            @functools.wraps(handler)
-            async def endpoint(request: Request) -> Response:
-                with self.sessions.begin() as session:
-                    user = current_user(request, session, self.clock())
-                    if user is None:
-                        back = request.url.path + (f"?{request.url.query}"
-                                                   if request.url.query else "")
-                        return RedirectResponse(f"/login?next={quote(back, safe='')}", 303)
-                    if user.role not in allowed:
-                        return refused(request, session, user)
-                    return await handler(request, session, user)
-
-            return endpoint
-
-        return wrap
-
-
-def routes(sessions: sessionmaker, clock: Callable[[], datetime], page: Page) -> list[Route]:
-    """``/login`` (GET, POST), ``/logout`` (POST) and ``/`` (who is logged in)."""
-
-    def form(request: Request, status: int = 200, error: str = "", login: str = "",
-             headers: dict | None = None) -> Response:
-        response = page("login.html", status, csrf=csrf_token(request), error=error,
-                        login=login, next=safe_next(request.query_params.get("next"), ""))
-        response.headers.update(headers or {})
-        return response
-
-    async def login_page(request: Request) -> Response:
-        with sessions() as session:
-            if current_user(request, session, clock()) is not None:
-                return RedirectResponse(safe_next(request.query_params.get("next")), 303)
-        return form(request)
-
-    async def login_submit(request: Request) -> Response:
-        data = await request.form()
-        login = str(data.get("login") or "")[:100]
-        if not check_csrf(request, data):
-            return form(request, 400, "页面已过期，请重新输入登录名和密码。", login)
-        now = clock()
-
-        def attempt() -> LoginRefused | None:
-            with sessions.begin() as session:  # a failure is kept (committed) too
-                try:
-                    user = authenticate(session, login, str(data.get("password") or ""), now,
-                                        remote(request))
-                except LoginRefused as exc:
-                    return exc
-                sign_in(request, user, now)
-                return None
-
-        # Argon2 takes tens of milliseconds of CPU on purpose: not on the event loop.
-        refused = await run_in_threadpool(attempt)
-        if refused is not None:
-            retry = {"Retry-After": str(int((refused.until - now).total_seconds()) + 1)} \
-                if refused.until else None
-            return form(request, 429 if refused.until else 401, refused.message, login, retry)
-        return RedirectResponse(safe_next(str(data.get("next") or "")), 303)
-
-    async def logout(request: Request) -> Response:
-        data = await request.form()
-        if not check_csrf(request, data):
-            return page("message.html", 400, message="页面已过期，请刷新后再退出。")
-        with sessions.begin() as session:
-            user = current_user(request, session, clock())
-            if user is not None:
-                audit(session, user.login, "logout", None, remote(request), at=clock())
-        request.session.clear()
-        return RedirectResponse("/login", 303)
-
-    async def home(request: Request) -> Response:
-        with sessions() as session:
-            user = current_user(request, session, clock())
-            if user is None:
-                return RedirectResponse("/login", 303)
-            return page("home.html", user=user, role=ROLE_ZH.get(user.role, user.role),
-                        csrf=csrf_token(request))
-
-    return [
-        Route("/", home, methods=["GET"]),
-        Route("/login", login_page, methods=["GET"]),
-        Route("/login", login_submit, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-    ]

@@ -16,26 +16,26 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hotline import ami
 from hotline.seats import Seat
-from hotline.settings import Settings
-from hotline.web.auth import Gate, Page, check_csrf_header, remote
-from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP, LiveLine
+from hotline.web.auth import check_csrf_header, remote
+from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP
 from hotline.web.models import User
-from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
+from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
+from hotline.web.views import Web, staff, staff_live
 from recordings.review import audit
 from workorder import ledger as ledger_mod
+from workorder.errors import DomainError
 from workorder.models import Call, Reminder, WorkOrder
-from workorder.orders import OrderError, Service
+from workorder.orders import Service
 from workorder.stats import day_bounds, line_stats
 from workorder.types import OrderStatus, OrderType
 
@@ -136,98 +136,114 @@ def board(session: Session, service: Service, snapshot: dict | None, now: dateti
     }
 
 
-def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datetime],
-           page: Page, service: Service, live: LiveLine, ws_url: str) -> list[Route]:
-    gate = Gate(sessions, clock)
-    staff = StaffPages(page, service.calendar.tz, connect_src=ws_url)
-    tz = service.calendar.tz
-
-    def refused(request: Request, session: Session, user: User) -> Response:
-        audit(session, user.login, "refused", None, remote(request), at=clock(),
-              path=request.url.path, role=user.role)
-        if request.url.path.endswith(".json") or request.method == "POST":
-            return JSONResponse({"error": "只有班长可以使用班长台"}, status_code=403)
-        return staff.message(request, user, "只有班长可以使用班长台。本次访问已记入审计日志。", 403)
-
-    supervisor = gate.require("supervisor", refused)
+def _ws(web: Web) -> str:
+    return web.settings.ws_url  # the console is a phone too (listen-in rings it)
 
 
-    @supervisor
-    async def console(request: Request, session: Session, user: User) -> Response:
-        seat = session.scalar(select(Seat).where(Seat.name == user.seat)) if user.seat else None
-        sip = sip_config(seat, settings.bind_host, ws_url) if seat else None
-        return staff.view(request, user, "console.html", sip=sip, target_s=settings.answer_target_s,
-                          spy=SPY_ZH)
+def refused(web: Web, request: Request, session: Session, user: User) -> Response:
+    audit(session, user.login, "refused", None, remote(request), at=web.clock(),
+          path=request.url.path, role=user.role)
+    if request.url.path.endswith(".json") or request.method == "POST":
+        return JSONResponse({"error": "只有班长可以使用班长台"}, status_code=403)
+    return say(web, request, user, "只有班长可以使用班长台。本次访问已记入审计日志。", 403,
+               _ws(web))
 
-    @supervisor
-    async def board_json(request: Request, session: Session, user: User) -> Response:
-        started = time.perf_counter()
-        try:
-            snap = await live.snapshot()
-        except (TimeoutError, ami.AmiError):
-            snap = None
-        data = board(session, service, snap, clock(), settings.answer_target_s)
-        data["cost_ms"] = round(1000 * (time.perf_counter() - started), 1)
-        return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
-    @supervisor
-    async def remind(request: Request, session: Session, user: User) -> Response:
-        if not check_csrf_header(request):
-            return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
-        try:
-            data = await read_json(request)
-            texts = service.remind(session, int(request.path_params["id"]), by=user.login,
-                                   at=clock(), phoned=bool(data.get("phoned")))
-        except (OrderError, BadRequest) as exc:
-            session.rollback()
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"ok": True, "texts": texts})
+@staff("supervisor", refused)
+def console(web: Web, request: Request, session: Session, user: User) -> Response:
+    seat = session.scalar(select(Seat).where(Seat.name == user.seat)) if user.seat else None
+    sip = sip_config(seat, web.settings.bind_host, _ws(web)) if seat else None
+    return render(web, request, user, "console.html", connect_src=_ws(web), sip=sip,
+                  target_s=web.settings.answer_target_s, spy=SPY_ZH)
 
-    @supervisor
-    async def spy(request: Request, session: Session, user: User) -> Response:
-        if not check_csrf_header(request):
-            return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
-        try:
-            data = await read_json(request)
-        except BadRequest as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        target, mode = str(data.get("seat") or ""), str(data.get("mode") or "")
-        if mode not in SPY_OPTIONS:
-            return JSONResponse({"error": "mode: listen, whisper or barge"}, status_code=400)
-        if not user.seat:
-            return JSONResponse({"error": "您的账号未绑定座席：监听需要班长自己的话机"},
-                                status_code=409)
-        if session.scalar(select(Seat.id).where(Seat.name == target)) is None or target == user.seat:
-            return JSONResponse({"error": f"没有座席 {target!r}"}, status_code=400)
-        audit(session, user.login, f"spy_{mode}", None, remote(request), at=clock(),
+
+@staff_live("supervisor", refused)
+async def board_json(web: Web, request: Request, user: User) -> Response:
+    """The wall board: the PBX's snapshot (awaited with no transaction open), then the
+    figures from the database in a worker thread."""
+    started = time.perf_counter()
+    try:
+        snap = await web.live.snapshot()
+    except (TimeoutError, ami.AmiError):
+        snap = None
+    data = await web.run(board, web.service, snap, web.clock(), web.settings.answer_target_s)
+    data["cost_ms"] = round(1000 * (time.perf_counter() - started), 1)
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+@staff("supervisor", refused, reads="body")
+def remind(web: Web, request: Request, session: Session, user: User, body: bytes) -> Response:
+    """A reminder (R8) sent from the board: texted to the department head and the assignee
+    once it is committed, or recorded as made by phone."""
+    if not check_csrf_header(request):
+        return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
+    try:
+        data = parse_json(body)
+        texts = web.service.remind(session, int(request.path_params["id"]), by=user.login,
+                                   at=web.clock(), phoned=bool(data.get("phoned")))
+    except DomainError as exc:
+        session.rollback()
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse({"ok": True, "texts": texts})
+
+
+@staff_live("supervisor", refused, reads="body")
+async def spy(web: Web, request: Request, user: User, body: bytes) -> Response:
+    """Listen, whisper or barge: ring the supervisor's own seat into the call (audited)."""
+    if not check_csrf_header(request):
+        return JSONResponse({"error": "页面已过期，请刷新"}, status_code=403)
+    try:
+        data = parse_json(body)
+    except BadRequest as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    target, mode = str(data.get("seat") or ""), str(data.get("mode") or "")
+    if mode not in SPY_OPTIONS:
+        return JSONResponse({"error": "mode: listen, whisper or barge"}, status_code=400)
+    if not user.seat:
+        return JSONResponse({"error": "您的账号未绑定座席：监听需要班长自己的话机"},
+                            status_code=409)
+
+    def known_and_audited(session: Session) -> bool:
+        if session.scalar(select(Seat.id).where(Seat.name == target)) is None \
+                or target == user.seat:
+            return False
+        audit(session, user.login, f"spy_{mode}", None, remote(request), at=web.clock(),
               seat=target)
-        try:
-            await live.spy(user.seat, target, mode)
-        except (TimeoutError, ami.AmiError) as exc:
-            return JSONResponse({"error": str(exc) or "电话系统无响应"}, status_code=503)
-        return JSONResponse({"ok": True, "mode": mode, "seat": target})
+        return True
 
-    @supervisor
-    async def ledger_page(request: Request, session: Session, user: User) -> Response:
-        now = clock()
-        month = request.query_params.get("month") or now.astimezone(tz).strftime("%Y-%m")
-        try:
-            led = ledger_mod.build(session, month, tz, now, target_s=settings.answer_target_s)
-        except ledger_mod.LedgerError as exc:
-            return staff.message(request, user, f"无法生成台账：{exc}", 400)
-        prev = (datetime.strptime(month + "-01", "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m")
-        courts = [{"name": r.name, "orders": r.counts.orders, "rates": r.rates,
-                   "chart": [(label, r.rates.get(key)) for key, label in LEDGER_CHART]}
-                  for r in led.courts]
-        return staff.view(request, user, "ledger.html", led=led, month=month, prev=prev,
-                          courts=courts, by_type=led.by_type, rates=led.rates,
-                          definitions={k: (n, d) for k, n, d in ledger_mod.RATES},
-                          chart=[(label, led.rates.get(key)) for key, label in LEDGER_CHART])
+    if not await web.run(known_and_audited):
+        return JSONResponse({"error": f"没有座席 {target!r}"}, status_code=400)
+    try:
+        await web.live.spy(user.seat, target, mode)
+    except (TimeoutError, ami.AmiError) as exc:
+        return JSONResponse({"error": str(exc) or "电话系统无响应"}, status_code=503)
+    return JSONResponse({"ok": True, "mode": mode, "seat": target})
 
-    return [
-        Route("/console", console, methods=["GET"]),
-        Route("/console/board.json", board_json, methods=["GET"]),
-        Route("/console/reminders/{id:int}", remind, methods=["POST"]),
-        Route("/console/spy", spy, methods=["POST"]),
-        Route("/console/ledger", ledger_page, methods=["GET"]),
-    ]
+
+@staff("supervisor", refused)
+def ledger_page(web: Web, request: Request, session: Session, user: User) -> Response:
+    """The month's ledger (R9): a province's month is tens of thousands of orders, computed
+    in a worker thread while the loop goes on pushing screen pops."""
+    now, tz = web.clock(), web.tz
+    month = request.query_params.get("month") or now.astimezone(tz).strftime("%Y-%m")
+    try:
+        led = ledger_mod.build(session, month, tz, now, target_s=web.settings.answer_target_s)
+    except ledger_mod.LedgerError as exc:
+        return say(web, request, user, f"无法生成台账：{exc}", 400, _ws(web))
+    prev = (datetime.strptime(month + "-01", "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m")
+    courts = [{"name": r.name, "orders": r.counts.orders, "rates": r.rates,
+               "chart": [(label, r.rates.get(key)) for key, label in LEDGER_CHART]}
+              for r in led.courts]
+    return render(web, request, user, "ledger.html", connect_src=_ws(web), led=led,
+                  month=month, prev=prev, courts=courts, by_type=led.by_type, rates=led.rates,
+                  definitions={k: (n, d) for k, n, d in ledger_mod.RATES},
+                  chart=[(label, led.rates.get(key)) for key, label in LEDGER_CHART])
+
+
+routes = [
+    Route("/console", console, methods=["GET"]),
+    Route("/console/board.json", board_json, methods=["GET"]),
+    Route("/console/reminders/{id:int}", remind, methods=["POST"]),
+    Route("/console/spy", spy, methods=["POST"]),
+    Route("/console/ledger", ledger_page, methods=["GET"]),
+]

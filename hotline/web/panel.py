@@ -22,23 +22,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hotline import ami
 from hotline.seats import Seat
-from hotline.settings import Settings
-from hotline.web.auth import Gate, Page, check_csrf_header, remote
-from hotline.web.live import LiveLine
+from hotline.web.auth import check_csrf_header, remote
 from hotline.web.models import User
-from hotline.web.staff import BadRequest, StaffPages, read_json, sip_config
+from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
+from hotline.web.views import Web, staff, staff_live
 from recordings.models import Recording
 from recordings.review import audit
 from workorder.errors import DomainError
@@ -178,173 +177,184 @@ def form_fields(data: dict) -> dict:
     return fields
 
 
-def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datetime],
-           page: Page, service: Service, live: LiveLine, ws_url: str) -> list[Route]:
-    gate = Gate(sessions, clock)
-    staff = StaffPages(page, service.calendar.tz, connect_src=ws_url)
-    loader = PopLoader(sessions, service)
-
-    def refused(request: Request, session: Session, user: User) -> Response:
-        audit(session, user.login, "refused", None, remote(request), at=clock(),
-              path=request.url.path, role=user.role)
-        return staff.message(request, user, "座席面板只供座席员和班长使用。", 403)
-
-    seated = gate.require(("operator", "supervisor"), refused)
-
-    def no_seat(request: Request, user: User) -> Response:
-        return staff.message(request, user, "您的账号尚未绑定座席，无法接听电话。请联系管理员"
-                             "（hotline users seat 登录名 座席）。", 409)
-
-    def json_error(text: str, status: int = 400) -> JSONResponse:
-        return JSONResponse({"error": text}, status_code=status)
+class NotYours(DomainError):
+    """An operator asked for the order of a call another seat answered."""
 
 
-    @seated
-    async def panel(request: Request, session: Session, user: User) -> Response:
-        if not user.seat:
-            return no_seat(request, user)
-        seat = session.scalar(select(Seat).where(Seat.name == user.seat))
-        if seat is None:
-            return no_seat(request, user)
-        return staff.view(request, user, "panel.html", seat=seat,
-                          sip=sip_config(seat, settings.bind_host, ws_url),
-                          types=[(t.value, t.label_zh) for t in OrderType],
-                          reasons=PAUSE_REASONS, target_s=settings.answer_target_s,
-                          roles=[(r.value, r.label_zh) for r in Role])
+def _json_error(text: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": text}, status_code=status)
 
-    @seated
-    async def events(request: Request, session: Session, user: User) -> Response:
-        from sse_starlette.sse import EventSourceResponse
 
-        if not user.seat:
-            return json_error("no seat", 409)
-        seat = user.seat
-        queue = live.subscribe(seat)
+def _ws(web: Web) -> str:
+    return web.settings.ws_url  # the page is a phone: it may reach the PBX's WebSocket
 
-        async def stream():
-            try:
-                yield {"event": "hello", "data": json.dumps(
-                    {"seat": seat, "connected": live.connected})}
-                while True:
-                    message = await queue.get()
-                    yield {"event": message["type"],
-                           "data": json.dumps(message, ensure_ascii=False)}
-            finally:
-                live.unsubscribe(seat, queue)
 
-        return EventSourceResponse(stream(), ping=15,
-                                   headers={"Cache-Control": "no-store"})
+def refused(web: Web, request: Request, session: Session, user: User) -> Response:
+    audit(session, user.login, "refused", None, remote(request), at=web.clock(),
+          path=request.url.path, role=user.role)
+    return say(web, request, user, "座席面板只供座席员和班长使用。", 403, _ws(web))
 
-    @seated
-    async def pop(request: Request, session: Session, user: User) -> Response:
-        uid = request.path_params["uid"]
-        call = session.scalar(select(Call).where(Call.uniqueid == uid))
-        if call is None:
-            return json_error("no such call", 404)
-        if user.role == "operator" and call.seat not in (None, user.seat):
-            return json_error("这通电话由其他座席接听", 403)
-        order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == call.id))
-        return JSONResponse(loader.of(session, call, order))
 
-    @seated
-    async def state(request: Request, session: Session, user: User) -> Response:
-        if not check_csrf_header(request):
-            return json_error("页面已过期，请刷新", 403)
-        if not user.seat:
-            return json_error("no seat", 409)
+SEATED = ("operator", "supervisor")
+
+
+def _no_seat(web: Web, request: Request, user: User) -> Response:
+    return say(web, request, user, "您的账号尚未绑定座席，无法接听电话。请联系管理员"
+               "（hotline users seat 登录名 座席）。", 409, _ws(web))
+
+
+@staff(SEATED, refused)
+def panel(web: Web, request: Request, session: Session, user: User) -> Response:
+    seat = session.scalar(select(Seat).where(Seat.name == user.seat)) if user.seat else None
+    if seat is None:
+        return _no_seat(web, request, user)
+    return render(web, request, user, "panel.html", connect_src=_ws(web), seat=seat,
+                  sip=sip_config(seat, web.settings.bind_host, _ws(web)),
+                  types=[(t.value, t.label_zh) for t in OrderType],
+                  reasons=PAUSE_REASONS, target_s=web.settings.answer_target_s,
+                  roles=[(r.value, r.label_zh) for r in Role])
+
+
+@staff_live(SEATED, refused)
+async def events(web: Web, request: Request, user: User) -> Response:
+    """The seat's news, pushed: the screen pop, answered / gone / ended, its queue state."""
+    if not user.seat:
+        return _json_error("no seat", 409)
+    seat, live = user.seat, web.live
+    queue = live.subscribe(seat)
+
+    async def stream():
         try:
-            data = await read_json(request)
-        except BadRequest as exc:
-            return json_error(str(exc))
-        what, reason = str(data.get("state") or ""), str(data.get("reason") or "").strip()
-        if what not in STATES:
-            return json_error(f"state must be one of {', '.join(STATES)}")
-        if what == "pause" and not reason:
-            return json_error("示忙需要选择原因")
-        seat = session.scalar(select(Seat).where(Seat.name == user.seat))
-        queues = ami.seat_queues(seat.role, seat.skills)
-        try:
-            await live.seat_state(seat.name, queues, what, reason[:40])
-        except (TimeoutError, ami.AmiError) as exc:
-            return json_error(str(exc) or "电话系统无响应", 503)
-        with sessions.begin() as s:
-            audit(s, user.login, f"seat_{what}", None, remote(request), at=clock(),
-                  seat=seat.name, reason=reason)
-        return JSONResponse({"ok": True, "state": what, "reason": reason})
+            yield {"event": "hello", "data": json.dumps(
+                {"seat": seat, "connected": live.connected})}
+            while True:
+                news = await queue.get()
+                yield {"event": news["type"], "data": json.dumps(news, ensure_ascii=False)}
+        finally:
+            live.unsubscribe(seat, queue)
 
-    def own_order(session: Session, user: User, number: str) -> WorkOrder:
-        order = service.find(session, settings.court_name, number)
-        if user.role == "operator" and order.call_id is not None:
-            seat = session.scalar(select(Call.seat).where(Call.id == order.call_id))
-            if seat not in (None, user.seat):
-                raise PermissionError("这张工单属于其他座席接听的电话")
-        return order
+    return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
 
-    @seated
-    async def order_guidance(request: Request, session: Session, user: User) -> Response:
-        if not check_csrf_header(request):
-            return json_error("页面已过期，请刷新", 403)
-        try:
-            data = await read_json(request)
-            order = own_order(session, user, request.path_params["number"])
-            chosen = int(OrderType.from_key(data.get("order_type") or order.order_type))
-            result = guidance(session, service, order, answers_of(data), chosen)
-        except PermissionError as exc:
-            return json_error(str(exc), 403)
-        except DomainError as exc:  # a refused order, a bad request, an unknown type
-            return json_error(str(exc))
-        return JSONResponse(result)
 
-    @seated
-    async def order_save(request: Request, session: Session, user: User) -> Response:
-        if not check_csrf_header(request):
-            return json_error("页面已过期，请刷新后重新保存（内容未保存）", 403)
-        now = clock()
-        try:
-            data = await read_json(request)
-            order = own_order(session, user, request.path_params["number"])
-            version = data.get("version")
-            if not isinstance(version, int):
-                raise OrderError("version missing: reload the order")
-            fields = form_fields(data)
-            action = str(data.get("action") or "save")
-            if order.status == OrderStatus.MESSAGE_PENDING and action == "save":
-                changes = service.confirm_message(session, order, version=version,
-                                                  by=user.login, at=now, **fields)
-            else:
-                changes = service.edit(session, order, version=version, by=user.login, at=now,
-                                       **fields)
-            if changes:
-                version = order.version
-            result: dict = {"saved": sorted(changes)}
-            if action == "close":
-                service.close(session, order, version=version, by=user.login, at=now,
-                              resolution=str(data.get("resolution") or ""),
-                              answers=answers_of(data), reason=str(data.get("reason") or ""))
-            elif action == "forward":
-                target = service.forward(session, order, version=version, by=user.login, at=now,
-                                         answers=answers_of(data),
-                                         role=str(data.get("role") or "") or None,
-                                         reason=str(data.get("reason") or ""))
-                result["forwarded_to"] = f"{target.name}（{target.role.label_zh}）"
-            elif action != "save":
-                raise OrderError("action must be save, close or forward")
-            session.flush()
-            result["order"] = order_json(order)
-        except PermissionError as exc:
-            session.rollback()
-            return json_error(str(exc), 403)
-        except DomainError as exc:
-            session.rollback()  # nothing of a refused save is kept
-            status = 409 if isinstance(exc, StaleOrder) else 400
-            return json_error(str(exc), status)
-        return JSONResponse(result)
+@staff(SEATED, refused)
+def pop(web: Web, request: Request, session: Session, user: User) -> Response:
+    call = session.scalar(select(Call).where(Call.uniqueid == request.path_params["uid"]))
+    if call is None:
+        return _json_error("no such call", 404)
+    if user.role == "operator" and call.seat not in (None, user.seat):
+        return _json_error("这通电话由其他座席接听", 403)
+    order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == call.id))
+    return JSONResponse(PopLoader(web.platform.uow, web.service).of(session, call, order))
 
-    return [
-        Route("/panel", panel, methods=["GET"]),
-        Route("/panel/events", events, methods=["GET"]),
-        Route("/panel/pop/{uid}", pop, methods=["GET"]),
-        Route("/panel/state", state, methods=["POST"]),
-        Route("/panel/orders/{number}/guidance", order_guidance, methods=["POST"]),
-        Route("/panel/orders/{number}", order_save, methods=["POST"]),
-    ]
+
+@staff_live(SEATED, refused, reads="body")
+async def state(web: Web, request: Request, user: User, body: bytes) -> Response:
+    """Ready, pause (with a reason), wrap-up, offline: the seat's queue membership on the
+    PBX. No transaction is open while the PBX answers."""
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新", 403)
+    if not user.seat:
+        return _json_error("no seat", 409)
+    try:
+        data = parse_json(body)
+    except BadRequest as exc:
+        return _json_error(str(exc))
+    what, reason = str(data.get("state") or ""), str(data.get("reason") or "").strip()
+    if what not in STATES:
+        return _json_error(f"state must be one of {', '.join(STATES)}")
+    if what == "pause" and not reason:
+        return _json_error("示忙需要选择原因")
+    seat = await web.run(lambda s: s.scalar(select(Seat).where(Seat.name == user.seat)))
+    queues = ami.seat_queues(seat.role, seat.skills)
+    try:
+        await web.live.seat_state(seat.name, queues, what, reason[:40])
+    except (TimeoutError, ami.AmiError) as exc:
+        return _json_error(str(exc) or "电话系统无响应", 503)
+    await web.run(lambda s: audit(s, user.login, f"seat_{what}", None, remote(request),
+                                  at=web.clock(), seat=seat.name, reason=reason))
+    return JSONResponse({"ok": True, "state": what, "reason": reason})
+
+
+def own_order(web: Web, session: Session, user: User, number: str) -> WorkOrder:
+    order = web.service.find(session, web.settings.court_name, number)
+    if user.role == "operator" and order.call_id is not None:
+        seat = session.scalar(select(Call.seat).where(Call.id == order.call_id))
+        if seat not in (None, user.seat):
+            raise NotYours("这张工单属于其他座席接听的电话")
+    return order
+
+
+@staff(SEATED, refused, reads="body")
+def order_guidance(web: Web, request: Request, session: Session, user: User,
+                   body: bytes) -> Response:
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新", 403)
+    try:
+        data = parse_json(body)
+        order = own_order(web, session, user, request.path_params["number"])
+        chosen = int(OrderType.from_key(data.get("order_type") or order.order_type))
+        result = guidance(session, web.service, order, answers_of(data), chosen)
+    except NotYours as exc:
+        return _json_error(str(exc), 403)
+    except DomainError as exc:  # a refused order, a bad request, an unknown type
+        return _json_error(str(exc))
+    return JSONResponse(result)
+
+
+@staff(SEATED, refused, reads="body")
+def order_save(web: Web, request: Request, session: Session, user: User,
+               body: bytes) -> Response:
+    """Save the form during the call; close it on the call or forward it. Refused as a
+    whole (nothing saved) if anything is wrong; the texts a forward writes go once it is
+    committed (R5, R4.8)."""
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新后重新保存（内容未保存）", 403)
+    service, now = web.service, web.clock()
+    try:
+        data = parse_json(body)
+        order = own_order(web, session, user, request.path_params["number"])
+        version = data.get("version")
+        if not isinstance(version, int):
+            raise OrderError("version missing: reload the order")
+        fields = form_fields(data)
+        action = str(data.get("action") or "save")
+        if order.status == OrderStatus.MESSAGE_PENDING and action == "save":
+            changes = service.confirm_message(session, order, version=version,
+                                              by=user.login, at=now, **fields)
+        else:
+            changes = service.edit(session, order, version=version, by=user.login, at=now,
+                                   **fields)
+        if changes:
+            version = order.version
+        result: dict = {"saved": sorted(changes)}
+        if action == "close":
+            service.close(session, order, version=version, by=user.login, at=now,
+                          resolution=str(data.get("resolution") or ""),
+                          answers=answers_of(data), reason=str(data.get("reason") or ""))
+        elif action == "forward":
+            target = service.forward(session, order, version=version, by=user.login, at=now,
+                                     answers=answers_of(data),
+                                     role=str(data.get("role") or "") or None,
+                                     reason=str(data.get("reason") or ""))
+            result["forwarded_to"] = f"{target.name}（{target.role.label_zh}）"
+        elif action != "save":
+            raise OrderError("action must be save, close or forward")
+        session.flush()
+        result["order"] = order_json(order)
+    except NotYours as exc:
+        session.rollback()
+        return _json_error(str(exc), 403)
+    except DomainError as exc:
+        session.rollback()  # nothing of a refused save is kept
+        return _json_error(str(exc), 409 if isinstance(exc, StaleOrder) else 400)
+    return JSONResponse(result)
+
+
+routes = [
+    Route("/panel", panel, methods=["GET"]),
+    Route("/panel/events", events, methods=["GET"]),
+    Route("/panel/pop/{uid}", pop, methods=["GET"]),
+    Route("/panel/state", state, methods=["POST"]),
+    Route("/panel/orders/{number}/guidance", order_guidance, methods=["POST"]),
+    Route("/panel/orders/{number}", order_save, methods=["POST"]),
+]

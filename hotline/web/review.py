@@ -20,17 +20,17 @@ import functools
 import logging
 import mimetypes
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from hotline.settings import Settings
-from hotline.web.auth import Gate, Page, check_csrf, remote
+from hotline.web.auth import check_csrf, remote
 from hotline.web.models import User
-from hotline.web.staff import StaffPages
+from hotline.web.staff import local, render, say
+from hotline.web.views import Web, staff
 from recordings import review
 from recordings.models import Recording
 from workorder.types import OrderType
@@ -75,165 +75,169 @@ def transcript_tokens(rec: Recording) -> list[dict]:
             for w, space in zip(ws, review.spaced(ws), strict=True)]
 
 
-def routes(settings: Settings, sessions: sessionmaker, clock: Callable[[], datetime],
-           page: Page) -> list[Route]:
-    tz = settings.tz
-    root = settings.recordings_dir
-    gate = Gate(sessions, clock)
+def refused(web: Web, request: Request, session: Session, user: User) -> Response:
+    rid = request.path_params.get("id")
+    known = rid is not None and session.get(Recording, rid) is not None
+    review.audit(session, user.login, "refused", rid if known else None, remote(request),
+                 at=web.clock(), path=request.url.path, role=user.role)
+    return say(web, request, user, "只有班长可以查看和收听被标记的录音。"
+               "录音含当事人个人信息，本次访问已记入审计日志。", 403)
 
-    staff = StaffPages(page, tz)
-    local, view, message = staff.local, staff.view, staff.message
 
-    def refused(request: Request, session: Session, user: User) -> Response:
-        rid = request.path_params.get("id")
-        known = rid is not None and session.get(Recording, rid) is not None
-        review.audit(session, user.login, "refused", rid if known else None, remote(request),
-                     at=clock(), path=request.url.path, role=user.role)
-        return message(request, user, "只有班长可以查看和收听被标记的录音。"
-                       "录音含当事人个人信息，本次访问已记入审计日志。", 403)
+def on_recording(reads: str | None = None) -> Callable:
+    """A supervisor's page about the recording in the path; 404 if there is none."""
 
-    supervisor = gate.require("supervisor", refused)
-
-    def on_recording(handler: Callable) -> Callable:
-        """A supervisor's page about the recording in the path; 404 if there is none."""
-
-        @supervisor
-        @functools.wraps(handler)
-        async def endpoint(request: Request, session: Session, user: User) -> Response:
+    def wrap(view: Callable) -> Callable:
+        @staff("supervisor", refused, reads=reads)
+        @functools.wraps(view)
+        def endpoint(web: Web, request: Request, session: Session, user: User,
+                     *data) -> Response:
             rec = session.get(Recording, request.path_params["id"])
             if rec is None:
-                return message(request, user, f"没有编号为 {request.path_params['id']} 的录音。",
-                               404)
-            return await handler(request, session, user, rec)
+                return say(web, request, user,
+                           f"没有编号为 {request.path_params['id']} 的录音。", 404)
+            return view(web, request, session, user, rec, *data)
 
         return endpoint
 
-    def gone(rec: Recording) -> str:
-        """Why the file cannot be played, or "" if it can."""
-        if rec.status == "deleted":
-            when = f"（{local(rec.deleted_at)}）" if rec.deleted_at else ""
-            return f"录音文件已按保存期限删除{when}，无法收听。"
-        if rec.status == "missing":
-            when = f"（{local(rec.missing_at)} 发现）" if rec.missing_at else ""
-            return f"录音文件已从录音库中丢失{when}，无法收听。"
-        path = (root / rec.path).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
-            return "录音文件不在录音库中，无法收听。"
-        return ""
+    return wrap
 
-    # ---- pages --------------------------------------------------------------------------------
-    @supervisor
-    async def review_list(request: Request, session: Session, user: User) -> Response:
-        show = "all" if request.query_params.get("status") == "all" else "open"
-        items = review.flagged(session, show)
-        return view(request, user, "review_list.html", items=items, show=show,
-                    kind_zh=review.KIND_ZH, outcome_zh=review.OUTCOME_ZH, clock=review.clock)
 
-    @on_recording
-    async def review_detail(request: Request, session: Session, user: User,
-                            rec: Recording) -> Response:
-        review.audit_access(session, user.login, "view", rec.id, remote(request), clock(),
-                            PLAY_WINDOW)
-        order = review.order_of(session, rec)
-        item = review.Item(rec, order)
-        return view(request, user, "review_detail.html", rec=rec, item=item, order=order,
-                    order_type=OrderType(order.order_type).label_zh if order else "",
-                    tokens=transcript_tokens(rec), gone=gone(rec),
-                    flash=request.session.pop("flash", None), kind_zh=review.KIND_ZH,
-                    outcome_zh=review.OUTCOME_ZH, clock=review.clock)
+def gone(web: Web, rec: Recording) -> str:
+    """Why the file cannot be played, or "" if it can."""
+    if rec.status == "deleted":
+        when = f"（{local(rec.deleted_at, web.tz)}）" if rec.deleted_at else ""
+        return f"录音文件已按保存期限删除{when}，无法收听。"
+    if rec.status == "missing":
+        when = f"（{local(rec.missing_at, web.tz)} 发现）" if rec.missing_at else ""
+        return f"录音文件已从录音库中丢失{when}，无法收听。"
+    root = web.settings.recordings_dir
+    path = (root / rec.path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return "录音文件不在录音库中，无法收听。"
+    return ""
 
-    def action(name: str, audit_as: str, run: Callable) -> Callable:
-        """A POST on a recording: CSRF checked, the domain function, an audit row, and the
-        outcome kept for the page it redirects to."""
 
-        @supervisor
-        async def endpoint(request: Request, session: Session, user: User) -> Response:
-            data = await request.form()
-            if not check_csrf(request, data):
-                return message(request, user, "页面已过期或来源不明，操作未执行。请刷新页面后重试。",
-                               403)
-            rid = request.path_params["id"]
-            note = str(data.get("note") or "").strip()[:2000]
-            now = clock()
-            try:
-                flash = run(session, rid, user, now, note, data)
-            except review.ReviewError as exc:
-                flash = {"kind": "error", "title": str(exc), "lines": []}
-            else:
-                review.audit(session, user.login, audit_as, rid, remote(request), at=now,
-                             note=note, **flash.pop("detail", {}))
-            # R4.7/R4.8 reports are due at once: the unit of work hands them to the job
-            # engine as soon as this is committed
-            flash.pop("texts", None)
-            request.session["flash"] = flash
-            return RedirectResponse(f"/review/{rid}", 303)
+# ---- pages ------------------------------------------------------------------------------------
+@staff("supervisor", refused)
+def review_list(web: Web, request: Request, session: Session, user: User) -> Response:
+    show = "all" if request.query_params.get("status") == "all" else "open"
+    items = review.flagged(session, show)
+    return render(web, request, user, "review_list.html", items=items, show=show,
+                  kind_zh=review.KIND_ZH, outcome_zh=review.OUTCOME_ZH, clock=review.clock)
 
-        endpoint.__name__ = name
-        return endpoint
 
-    def do_reviewed(session, rid, user, now, note, _data) -> dict:
-        closed = review.mark_reviewed(session, rid, user.login, now, note)
-        return {"kind": "ok", "title": f"已标记为已复核（{len(closed)} 个标记）。", "lines": [],
-                "detail": {"flags": [f.id for f in closed]}}
+@on_recording()
+def review_detail(web: Web, request: Request, session: Session, user: User,
+                  rec: Recording) -> Response:
+    review.audit_access(session, user.login, "view", rec.id, remote(request), web.clock(),
+                        PLAY_WINDOW)
+    order = review.order_of(session, rec)
+    item = review.Item(rec, order)
+    return render(web, request, user, "review_detail.html", rec=rec, item=item, order=order,
+                  order_type=OrderType(order.order_type).label_zh if order else "",
+                  tokens=transcript_tokens(rec), gone=gone(web, rec),
+                  flash=request.session.pop("flash", None), kind_zh=review.KIND_ZH,
+                  outcome_zh=review.OUTCOME_ZH, clock=review.clock)
 
-    def reported(report: review.Report) -> dict:
-        failures = report.failures
-        title = (f"工单 {report.order_number} 的{'书面报告' if report.rule == 'R4.7' else '紧急报告'}"
-                 f"（{report.rule}）已保存，录音已设为长期保存。")
-        return {"kind": "warn" if failures or not report.recipients else "ok", "title": title,
-                "lines": [r.says for r in report.recipients] or ["没有需要发短信的人。"],
-                "failures": len(failures), "texts": report.notice_ids,
-                "detail": {"rule": report.rule, "order": report.order_number,
-                           "to": [r.says for r in report.recipients]}}
 
-    def do_write_up(session, rid, user, now, note, _data) -> dict:
-        return reported(review.write_up(session, rid, user.login, now, tz, note))
+def action(name: str, audit_as: str, run: Callable) -> Callable:
+    """A POST on a recording: CSRF checked, the domain function, an audit row, and the
+    outcome kept for the page it redirects to."""
 
-    def do_escalate(session, rid, user, now, note, data) -> dict:
-        return reported(review.escalate(session, rid, user.login, now, tz,
-                                        leadership=data.get("leadership") == "1", note=note))
+    @staff("supervisor", refused, reads="form")
+    def endpoint(web: Web, request: Request, session: Session, user: User, data) -> Response:
+        if not check_csrf(request, data):
+            return say(web, request, user, "页面已过期或来源不明，操作未执行。请刷新页面后重试。",
+                       403)
+        rid = request.path_params["id"]
+        note = str(data.get("note") or "").strip()[:2000]
+        now = web.clock()
+        try:
+            flash = run(web, session, rid, user, now, note, data)
+        except review.ReviewError as exc:
+            flash = {"kind": "error", "title": str(exc), "lines": []}
+        else:
+            review.audit(session, user.login, audit_as, rid, remote(request), at=now,
+                         note=note, **flash.pop("detail", {}))
+        # R4.7/R4.8 reports are due at once: the unit of work hands them to the job engine
+        # as soon as this is committed
+        flash.pop("texts", None)
+        request.session["flash"] = flash
+        return RedirectResponse(f"/review/{rid}", 303)
 
-    @on_recording
-    async def audio(request: Request, session: Session, user: User,
-                    rec: Recording) -> Response:
-        why = gone(rec)
-        if why:
-            return message(request, user, why, 410)
-        download = request.query_params.get("download") == "1"
-        if request.method == "GET":  # HEAD only asks what there is
-            review.audit_access(session, user.login, "download" if download else "play",
-                                rec.id, remote(request), clock(), PLAY_WINDOW,
-                                range=request.headers.get("range", "")[:100])
-        path = root / rec.path
-        media = mimetypes.guess_type(path.name)[0] or "audio/wav"
-        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-        if download:
-            return FileResponse(path, media_type=media, headers=headers,
-                                filename=f"recording-{rec.id}{path.suffix}")
-        return FileResponse(path, media_type=media, headers=headers)
+    endpoint.__name__ = name
+    return endpoint
 
-    @supervisor
-    async def audit_log(request: Request, session: Session, user: User) -> Response:
-        def number(name: str) -> int | None:
-            raw = request.query_params.get(name, "")
-            return int(raw) if raw.isdigit() else None
 
-        recording = number("recording")
-        rows = review.audit_entries(session, recording, number("before"), limit=AUDIT_PAGE)
-        return view(request, user, "review_audit.html", recording=recording,
-                    rows=[(e, describe(e.detail)) for e in rows], action_zh=ACTION_ZH,
-                    older=rows[-1].id if len(rows) == AUDIT_PAGE else None)
+def do_reviewed(web, session, rid, user, now, note, _data) -> dict:
+    closed = review.mark_reviewed(session, rid, user.login, now, note)
+    return {"kind": "ok", "title": f"已标记为已复核（{len(closed)} 个标记）。", "lines": [],
+            "detail": {"flags": [f.id for f in closed]}}
 
-    return [
-        Route("/review", review_list, methods=["GET"]),
-        Route("/review/audit", audit_log, methods=["GET"]),
-        Route("/review/{id:int}", review_detail, methods=["GET"]),
-        Route("/review/{id:int}/reviewed", action("reviewed", "review", do_reviewed),
-              methods=["POST"]),
-        Route("/review/{id:int}/write-up", action("write_up", "report", do_write_up),
-              methods=["POST"]),
-        Route("/review/{id:int}/escalate", action("escalate", "escalate", do_escalate),
-              methods=["POST"]),
-        Route("/recordings/{id:int}/audio", audio, methods=["GET"]),
-    ]
 
+def reported(report: review.Report) -> dict:
+    failures = report.failures
+    title = (f"工单 {report.order_number} 的{'书面报告' if report.rule == 'R4.7' else '紧急报告'}"
+             f"（{report.rule}）已保存，录音已设为长期保存。")
+    return {"kind": "warn" if failures or not report.recipients else "ok", "title": title,
+            "lines": [r.says for r in report.recipients] or ["没有需要发短信的人。"],
+            "failures": len(failures), "texts": report.notice_ids,
+            "detail": {"rule": report.rule, "order": report.order_number,
+                       "to": [r.says for r in report.recipients]}}
+
+
+def do_write_up(web, session, rid, user, now, note, _data) -> dict:
+    return reported(review.write_up(session, rid, user.login, now, web.tz, note))
+
+
+def do_escalate(web, session, rid, user, now, note, data) -> dict:
+    return reported(review.escalate(session, rid, user.login, now, web.tz,
+                                    leadership=data.get("leadership") == "1", note=note))
+
+
+@on_recording()
+def audio(web: Web, request: Request, session: Session, user: User,
+          rec: Recording) -> Response:
+    why = gone(web, rec)
+    if why:
+        return say(web, request, user, why, 410)
+    download = request.query_params.get("download") == "1"
+    if request.method == "GET":  # HEAD only asks what there is
+        review.audit_access(session, user.login, "download" if download else "play",
+                            rec.id, remote(request), web.clock(), PLAY_WINDOW,
+                            range=request.headers.get("range", "")[:100])
+    path = web.settings.recordings_dir / rec.path
+    media = mimetypes.guess_type(path.name)[0] or "audio/wav"
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    if download:
+        return FileResponse(path, media_type=media, headers=headers,
+                            filename=f"recording-{rec.id}{path.suffix}")
+    return FileResponse(path, media_type=media, headers=headers)
+
+
+@staff("supervisor", refused)
+def audit_log(web: Web, request: Request, session: Session, user: User) -> Response:
+    def number(name: str) -> int | None:
+        raw = request.query_params.get(name, "")
+        return int(raw) if raw.isdigit() else None
+
+    recording = number("recording")
+    rows = review.audit_entries(session, recording, number("before"), limit=AUDIT_PAGE)
+    return render(web, request, user, "review_audit.html", recording=recording,
+                  rows=[(e, describe(e.detail)) for e in rows], action_zh=ACTION_ZH,
+                  older=rows[-1].id if len(rows) == AUDIT_PAGE else None)
+
+
+routes = [
+    Route("/review", review_list, methods=["GET"]),
+    Route("/review/audit", audit_log, methods=["GET"]),
+    Route("/review/{id:int}", review_detail, methods=["GET"]),
+    Route("/review/{id:int}/reviewed", action("reviewed", "review", do_reviewed),
+          methods=["POST"]),
+    Route("/review/{id:int}/write-up", action("write_up", "report", do_write_up),
+          methods=["POST"]),
+    Route("/review/{id:int}/escalate", action("escalate", "escalate", do_escalate),
+          methods=["POST"]),
+    Route("/recordings/{id:int}/audio", audio, methods=["GET"]),
+]

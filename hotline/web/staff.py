@@ -1,5 +1,5 @@
-"""What every staff page shares: the user's bar, local times, and the security headers
-(a Content-Security-Policy that runs only the page's own scripts)."""
+"""What every staff page shares: the user's bar, local times, the JSON posts, and the
+security headers (a Content-Security-Policy that runs only the page's own scripts)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hotline.seats import Seat
-from hotline.web.auth import ROLE_ZH, Page, csrf_token
+from hotline.web.auth import ROLE_ZH, csrf_token
 from hotline.web.models import User
+from hotline.web.views import Web, page
 from workorder.errors import DomainError
 
 
@@ -21,10 +22,10 @@ class BadRequest(DomainError):
     """A JSON post that is not a JSON object; the message says so."""
 
 
-async def read_json(request: Request) -> dict:
+def parse_json(body: bytes) -> dict:
     """The body of the pages' JSON posts (empty = {})."""
     try:
-        data = json.loads(await request.body() or b"{}")
+        data = json.loads(body or b"{}")
     except ValueError:
         raise BadRequest("the request is not JSON") from None
     if not isinstance(data, dict):
@@ -38,25 +39,31 @@ def sip_config(seat: Seat, host: str, ws_url: str) -> dict:
             "password": seat.secret, "webrtc": seat.phone == "webrtc"}
 
 
-class StaffPages:
-    def __init__(self, page: Page, tz: ZoneInfo, connect_src: str = "") -> None:
-        self.page, self.tz = page, tz
-        # where the pages' scripts may connect beyond this site (the PBX's WebSocket)
-        self.connect_src = connect_src
+DATE_TIME = "%Y-%m-%d %H:%M"
 
-    def local(self, dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return dt.astimezone(self.tz).strftime(fmt) if dt else ""
 
-    def view(self, request: Request, user: User, name: str, status: int = 200,
-             **values: object) -> Response:
-        nonce = secrets.token_urlsafe(16)
-        response = self.page(name, status, user=user, role=ROLE_ZH.get(user.role, user.role),
-                             csrf=csrf_token(request), nonce=nonce, local=self.local, **values)
-        secure_headers(response, nonce, self.connect_src)
-        return response
+def local(dt: datetime | None, tz: ZoneInfo, fmt: str = DATE_TIME) -> str:
+    return dt.astimezone(tz).strftime(fmt) if dt else ""
 
-    def message(self, request: Request, user: User, text: str, status: int) -> Response:
-        return self.view(request, user, "staff_message.html", status, message=text)
+
+def render(web: Web, request: Request, user: User, name: str, status: int = 200,
+           connect_src: str = "", **values: object) -> Response:
+    """A staff page: the user's bar, local times, the CSRF token, and headers that let it
+    run only its own scripts and reach nothing but this site (and ``connect_src``, the
+    PBX's WebSocket for the pages that are a phone)."""
+    nonce = secrets.token_urlsafe(16)
+    response = page(name, status, user=user, role=ROLE_ZH.get(user.role, user.role),
+                    csrf=csrf_token(request), nonce=nonce,
+                    local=lambda dt, fmt=DATE_TIME: local(dt, web.tz, fmt), **values)
+    secure_headers(response, nonce, connect_src)
+    return response
+
+
+def say(web: Web, request: Request, user: User, text: str, status: int,
+        connect_src: str = "") -> Response:
+    """A staff page that says one thing."""
+    return render(web, request, user, "staff_message.html", status, connect_src,
+                  message=text)
 
 
 def secure_headers(response: Response, nonce: str = "", connect_src: str = "") -> Response:
