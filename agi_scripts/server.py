@@ -42,7 +42,8 @@ class AgiProtocolError(Exception):
 
 @dataclass
 class AgiContext:
-    """What handlers may use: the domain's collaborators, wired by hotline.bootstrap."""
+    """What handlers may use: the domain's collaborators, from the platform
+    (hotline/running.py builds it for the FastAGI server)."""
 
     court: str
     calendar: CourtCalendar

@@ -155,7 +155,9 @@ EPOCH_DAY = date(1970, 1, 1)
 
 INTERMEDIATE_NAME = "示范省第一中级人民法院"
 INTERMEDIATE_CODE = "豫01"
-DISTRICTS = ("东城", "西城", "南关", "北湖", "中山", "新华", "青山", "河西", "河东", "龙湖",
+# None is named like the demo court's primary courts (东城, 西城): the province can be written
+# into a database that holds the demo court (the panel benchmark does).
+DISTRICTS = ("东港", "西岭", "南关", "北湖", "中山", "新华", "青山", "河西", "河东", "龙湖",
              "凤凰", "桃源", "长乐", "安平", "永宁")
 INTERMEDIATE_SHARE = 0.15
 PRIMARY_WEIGHTS = (1.9, 1.6, 1.45, 1.3, 1.2, 1.1, 1.0, 0.95, 0.85, 0.8, 0.7, 0.6, 0.5, 0.45,

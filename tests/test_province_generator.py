@@ -294,3 +294,23 @@ def test_working_hours_on_integers_match_the_court_calendar():
         last = cal.add_working_days(at.astimezone(TZ).date(), n)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=TZ)
         assert days.end_of_working_day(t, n) == int(end.timestamp())
+
+
+def test_the_province_is_written_beside_the_demo_court(tmp_path):
+    """The panel benchmark fills the line's own database, which holds the demo court: the
+    province shares none of its names and its ids carry on after the demo's."""
+    from hotline.db import migrate
+    from hotline.demo import load_demo
+
+    url = f"sqlite:///{tmp_path / 'line.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as s, s.begin():
+        assert load_demo(s)
+    stats = province.generate(url, 300, now=NOW, seed=SEED, due_share=0)
+    with Session(engine) as s:
+        names = set(s.scalars(select(Court.name)))
+        assert {"示范市中级人民法院", "示范市东城区人民法院", province.INTERMEDIATE_NAME} <= names
+        assert len(names) == 3 + 16 and s.scalar(select(func.count(WorkOrder.id))) == 300
+    engine.dispose()
+    assert stats.work_orders == 300

@@ -50,7 +50,7 @@ def test_r1_the_screen_pop_is_pushed_while_a_supervisor_loads_the_month_s_ledger
     real_build = ledger_mod.build
 
     def slow_build(*args, **kwargs):
-        time.sleep(SLOW_S)  # the work of a big month, holding its thread (and the GIL less)
+        time.sleep(SLOW_S)  # the work of a big month, holding its thread
         return real_build(*args, **kwargs)
 
     monkeypatch.setattr(ledger_mod, "build", slow_build)

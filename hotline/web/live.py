@@ -209,6 +209,7 @@ class LiveLine:
             del self.waiting[uid]
 
     async def _pop(self, seat: str, uid: str, ev: dict[str, str], at: float) -> None:
+        received = time.time()  # the event is being handled: from here on, the pop's load
         w = self.waiting.get(uid)
         if w is None:
             w = self.waiting[uid] = Waiting(uid, ev.get("Queue", ""), ev.get("CallerIDNum", ""),
@@ -228,7 +229,8 @@ class LiveLine:
             data = {"error": "工单信息读取失败，请按来电号码查询"}
         self.push(seat, {**data, "type": "pop", "uid": uid, "queue": w.queue,
                          "caller": data.get("caller") or ev.get("CallerIDNum", ""),
-                         "queued_at": w.first_joined, "ami_ts": at, "sent_ts": time.time(),
+                         "queued_at": w.first_joined, "ami_ts": at, "recv_ts": received,
+                         "sent_ts": time.time(),
                          "target_s": self.settings.answer_target_s})
 
     # ---- actions -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from hotline import ami
 from hotline.seats import Seat
+from hotline.unit_of_work import UnitOfWork
 from hotline.web.auth import check_csrf_header, remote
 from hotline.web.models import User
 from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
@@ -63,7 +64,7 @@ def _epoch(dt: datetime | None) -> float | None:
 class PopLoader:
     """What the database knows when a call rings a seat; one read per call."""
 
-    def __init__(self, sessions: sessionmaker, service: Service) -> None:
+    def __init__(self, sessions: UnitOfWork, service: Service) -> None:
         self.sessions, self.service = sessions, service
         self.tz = service.calendar.tz
 

@@ -57,11 +57,17 @@ def cli(data_dir: Path, *args: str, timeout: float = 120) -> str:
     return proc.stdout
 
 
-def prepare(data_dir: Path, **config: object) -> hotline_settings.Settings:
+def prepare(data_dir: Path, after_setup=None, **config: object) -> hotline_settings.Settings:
+    """The demo court, the line open, users li (seat1001), wang (supervisor, sup9001) and
+    zhao (no seat), and a caller who phoned before; ``after_setup(settings)`` runs once
+    the schema and the demo court are there, before any order exists (the benchmark fills
+    a province's history there)."""
     write_config(data_dir, **line_config(**{"overflow_ring_s": 20, "seat_ring_s": 15, **config}))
     cli(data_dir, "setup")
     cli(data_dir, "mode", "open")  # staffed whatever the hour the test runs at (R1)
     settings = hotline_settings.load(environ={}, data_dir=str(data_dir))
+    if after_setup is not None:
+        after_setup(settings)
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC)

@@ -106,7 +106,8 @@
     es.onerror = () => { $("feed").textContent = "重新连接中…"; };
     es.addEventListener("pop", (e) => {
       const d = JSON.parse(e.data);
-      seen.pops.push({ uid: d.uid, ami_ts: d.ami_ts, sent_ts: d.sent_ts, shown: Date.now() / 1000 });
+      seen.pops.push({ uid: d.uid, ami_ts: d.ami_ts, recv_ts: d.recv_ts, sent_ts: d.sent_ts,
+                       shown: Date.now() / 1000 });
       showPop(d);
       if (!rtc) $("call-state").textContent = "振铃";
       showState("ringing");
