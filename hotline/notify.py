@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.sms import SmsError, SmsSender
 from workorder.history import record_history
-from workorder.notices import LINK, Notice
+from workorder.models import WorkOrder
+from workorder.notices import LINK, Notice, cancel_obsolete, obsolete
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,17 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def _cancelled_as_obsolete(session: Session, notice_id: int, now: datetime) -> bool:
+    """A text that no longer applies (its order fed back or closed since it was written,
+    e.g. while it waited for the quiet hours to end) is cancelled instead of sent."""
+    notice = session.get(Notice, notice_id)
+    order = session.get(WorkOrder, notice.order_id) if notice.order_id else None
+    if not obsolete(notice, order):
+        return False
+    cancel_obsolete(session, order, now)
+    return True
+
+
 def _claim(sessions: sessionmaker, notice_id: int, now: datetime, lease: timedelta,
            link_for: Callable[[Notice], str]) -> tuple[Notice, bool] | None:
     """Take the notice for sending; the flag says whether an earlier claim's lease ran out
@@ -70,6 +82,8 @@ def _claim(sessions: sessionmaker, notice_id: int, now: datetime, lease: timedel
     the very same text, and the provider can be asked whether it has it."""
     with sessions.begin() as s:
         before = s.scalar(select(Notice.status).where(Notice.id == notice_id))
+        if before == "pending" and _cancelled_as_obsolete(s, notice_id, now):
+            return None
         if before == "pending":
             free = Notice.status == "pending"
         elif before == "sending":

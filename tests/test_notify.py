@@ -174,3 +174,53 @@ def test_r4_8_an_urgent_text_is_flagged_only_when_it_has_not_gone_for_a_while(fo
     with made() as s:
         reports = list(s.scalars(select(Notice).where(Notice.kind == "report")))
     assert reports and all(n.flagged_at == MON + notify.FLAG_GRACE for n in reports)
+
+
+NIGHT = datetime(2026, 11, 23, 22, 30, tzinfo=SH)  # quiet hours: texts wait until 08:00
+
+
+def test_r5_r7_a_text_waiting_out_the_night_is_cancelled_once_the_order_is_fed_back(
+        forward_one):
+    """The judge fed back (by phone, recorded by an operator) before the morning: the texts
+    asking for feedback are not sent at 08:00, and the history says why."""
+    from workorder.models import WorkOrder
+
+    sessions = forward_one(4, Answers())  # petition office: assignee and head alike
+    svc = court.service()
+    with sessions.begin() as s:
+        o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001",
+                           at=NIGHT, caller_phone="13812345679", case_number=court.CASE)
+        svc.forward(s, o, version=None, by="seat1001", at=NIGHT,
+                    answers=Answers(judge_unreachable=True))
+        number = o.number
+        waiting = [(n.kind, n.next_attempt_at.astimezone(SH).hour) for n in s.scalars(
+            select(Notice).where(Notice.order_id == o.id))]
+    assert sorted(waiting) == [("copy", 8), ("dispatch", 8)]
+    with sessions.begin() as s:
+        o = svc.find(s, court.MID, number)
+        svc.feedback(s, o, by="法官m", at=NIGHT + timedelta(hours=1), text="已电话答复当事人")
+    fake = FakeSender()
+    notify.deliver_due(sessions, fake, NIGHT.replace(hour=8) + timedelta(days=1), link)
+    assert all(m.to != "13700000005" for m in fake.sent)  # nothing to the judge about it
+    with sessions() as s:
+        o = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+        assert {n.kind: n.status for n in s.scalars(
+            select(Notice).where(Notice.order_id == o.id))} == {
+            "dispatch": "cancelled", "copy": "cancelled"}
+        [row] = s.scalars(select(OrderHistory).where(OrderHistory.order_id == o.id,
+                                                     OrderHistory.action == "sms_cancelled"))
+        assert "dispatch to 法官m" in row.reason and "copy to 民事长m" in row.reason
+
+
+def test_a_text_about_an_order_closed_meanwhile_is_cancelled_when_its_turn_comes(sessions):
+    """Checked again at sending: a text whose order was closed by another node (or by a
+    bulk change) is cancelled, not sent; a report to leadership would still go."""
+    from workorder.models import WorkOrder
+
+    with sessions.begin() as s:
+        o = s.scalar(select(WorkOrder))
+        o.closed_at, o.status = MON, "closed"
+    fake = FakeSender()
+    report = notify.deliver_due(sessions, fake, MON, link)
+    assert fake.sent == [] and report.sent == 0
+    assert {n.status for n in notices(sessions)} == {"cancelled"}

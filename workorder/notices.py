@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from workorder.history import record_history
 from workorder.models import Base, UTCDateTime, WorkOrder
 from workorder.types import OrderType, Role
 
-__all__ = ["LINK", "Notice", "QuietHours", "dispatch_notices", "dispatch_text", "escalation_row",
+__all__ = ["LINK", "Notice", "QuietHours", "cancel_obsolete", "obsolete", "dispatch_notices", "dispatch_text", "escalation_row",
            "reminder_notices", "report_notice"]
 
 LINK = "{link}"  # replaced by the sender with the signed feedback link
@@ -49,7 +50,7 @@ class Notice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)  # quiet hours, back-off
     due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R5: delivered before this
-    # pending | sending | sent | delivered | failed | undelivered
+    # pending | sending | sent | delivered | failed | undelivered | cancelled
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider: Mapped[str | None] = mapped_column(String(16))
@@ -138,6 +139,36 @@ def dispatch_notices(session: Session, order: WorkOrder, head: tuple[str, str] |
              copy_text(order.number, order.order_type, order.assignee_name or "",
                        order.feedback_due_at, tz, order.urgent),
              now, not_before, order.dispatch_due_at)
+
+
+def obsolete(notice: Notice, order: WorkOrder | None) -> str:
+    """Why a text not yet sent no longer applies, or "": a request to feed back, a copy,
+    a reminder or a ladder step about an order that has been fed back or closed since.
+    Reports to leadership (R4.7/R4.8) always go: they are about what was said."""
+    if order is None or notice.kind == "report":
+        return ""
+    if order.feedback_at is not None:
+        return f"order {order.number} was fed back"
+    if order.closed_at is not None:
+        return f"order {order.number} was closed"
+    return ""
+
+
+def cancel_obsolete(session: Session, order: WorkOrder, at: datetime) -> int:
+    """Cancel the order's texts still waiting to go (quiet hours, a back-off) that no
+    longer apply, with a row in its history; the number cancelled. A text already being
+    sent cannot be called back; the sender checks again before it sends one."""
+    cancelled = []
+    for n in session.scalars(select(Notice).where(Notice.order_id == order.id,
+                                                 Notice.status == "pending")):
+        why = obsolete(n, order)
+        if why:
+            n.status, n.last_error = "cancelled", f"not sent: {why}"[:255]
+            cancelled.append(f"{n.kind} to {n.to_name or n.to_mobile}")
+    if cancelled:
+        record_history(session, order.id, at, "sms", "sms_cancelled",
+                       reason="not sent, no longer needed: " + "; ".join(cancelled))
+    return len(cancelled)
 
 
 def report_notice(session: Session, order: WorkOrder, role: Role, name: str, mobile: str,

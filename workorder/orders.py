@@ -445,6 +445,7 @@ class Service:
         self._flush(session, order)
         self._log(session, order, at, by, "closed", {"status": (before, order.status)},
                   note or reason)
+        notices.cancel_obsolete(session, order, at)  # a request to feed back no longer applies
         if p is not None:
             judge_id, dept_id = self._case_links(session, order)
             self._report(session, order, p, by, at, dept_id or order.department_id,
@@ -578,5 +579,6 @@ class Service:
         self._log(session, order, at, by, "feedback", {"status": (OrderStatus.DISPATCHED.value,
                                                                    order.status)},
                   "after the deadline (R7)" if late else "")
+        notices.cancel_obsolete(session, order, at)  # e.g. the request still in quiet hours
         callbacks.create(session, self.calendar, self.policy, order, CallbackReason.FEEDBACK,
                          at)
