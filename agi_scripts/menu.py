@@ -27,7 +27,8 @@ async def menu(call: AgiCall) -> None:
     order_type = decision.order_type
     assert order_type is not None
     at = call.ctx.clock()
-    await call.ctx.writer.run(choose_type, call.uniqueid, order_type, attempt, at)
+    await call.ctx.writer.run(choose_type, call.uniqueid, order_type, attempt, at,
+                              decision.result is MenuResult.CHOSEN)
     await call.set_variables({
         V.MENU: decision.result.value,
         V.TYPE: int(order_type),

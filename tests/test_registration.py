@@ -141,3 +141,24 @@ def test_manual_mode_switch_is_read_back_at_once(session):
     assert manual_mode(session) == "closed"
     set_manual_mode(session, "open", AT, "typhoon duty")
     assert manual_mode(session) == "open"
+
+
+def test_r2_an_order_made_by_the_phone_menu_has_its_history_from_the_first_moment(session):
+    """Who, when, what: the line registered the call (with the caller, the line's mode)
+    and the menu set its type; nothing is left without a history row (R2, R3)."""
+    from workorder.models import OrderHistory
+
+    reg = arrive(session)
+    assert choose_type(session, "c1", OrderType.CONTACT_JUDGE, 1, AT + timedelta(seconds=9))
+    arrive(session, uid="c2")
+    assert choose_type(session, "c2", OrderType.OTHER, 1, AT, chosen=False)
+    session.commit()
+    rows = list(session.scalars(select(OrderHistory).where(
+        OrderHistory.order_id == reg.order_id).order_by(OrderHistory.id)))
+    assert [(h.actor, h.action) for h in rows] == [("ivr", "registered"), ("ivr", "menu")]
+    assert rows[0].at == AT and "13800138000" in rows[0].reason and "open" in rows[0].reason
+    assert rows[0].changes["channel"] == [None, "hotline"]
+    assert rows[1].changes == {"order_type": [None, 3]} and "联系法官" in rows[1].reason
+    other = session.scalar(select(OrderHistory.reason).where(
+        OrderHistory.action == "menu", OrderHistory.order_id != reg.order_id))
+    assert "the default" in other

@@ -14,7 +14,8 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from workorder import phone
-from workorder.models import Call, CallEvent, LineState, WorkOrder
+from workorder.history import history_row
+from workorder.models import Call, CallEvent, LineState, OrderHistory, WorkOrder
 from workorder.types import CallOutcome, Channel, OrderStatus, OrderType
 
 MODE_KEY = "mode"
@@ -33,7 +34,10 @@ _SET_CALL_TYPE = (update(Call).where(Call.uniqueid == bindparam("uid"))
                   .values(order_type=bindparam("t"), menu_attempts=bindparam("n"))
                   .returning(Call.id))
 _SET_ORDER_TYPE = (update(WorkOrder).where(WorkOrder.call_id == bindparam("cid"))
-                   .values(order_type=bindparam("t"), updated_at=bindparam("at")))
+                   .values(order_type=bindparam("t"), updated_at=bindparam("at"))
+                   .returning(WorkOrder.id))
+_INSERT_HISTORY = insert(OrderHistory)
+IVR = "ivr"  # who acted, in the history of what the line did by itself (R2)
 # The same SQL on SQLite and PostgreSQL; as text() it is compiled once (SQLAlchemy does not
 # cache dialect-specific on_conflict constructs, which cost a quarter of the writer's time).
 _NEXT_NUMBER = text(
@@ -113,6 +117,12 @@ def register_call(
     ))
     conn.execute(_INSERT_EVENT, dict(call_id=call_id, kind="arrived", at=arrival.at, seat=None,
                                      detail={"mode": mode[0]}))
+    # R2: who, when, what from the first moment: the line registered it
+    caller = phone.clip_raw(arrival.caller_id) or "a withheld number"
+    conn.execute(_INSERT_HISTORY, history_row(
+        order_id, arrival.at, IVR, "registered",
+        {"channel": (None, Channel.HOTLINE.value), "caller_phone": (None, number)},
+        f"call {arrival.uniqueid[:64]} from {caller}; line {mode[0]} ({mode[1][:64]})"))
     return Registered(call_id, order_id, order_number, mode[0], mode[1])
 
 
@@ -125,17 +135,24 @@ def _order(session: Session, call: Call) -> WorkOrder | None:
 
 
 def choose_type(
-    session: Session, uniqueid: str, order_type: OrderType, attempts: int, at: datetime
+    session: Session, uniqueid: str, order_type: OrderType, attempts: int, at: datetime,
+    chosen: bool = True,
 ) -> bool:
-    """The caller's menu choice (R3) becomes the order's type. False if the call is unknown.
-    On every call's path, so Core statements like register_call."""
+    """The caller's menu choice (R3) becomes the order's type (``chosen`` False: the
+    caller chose nothing and gets the default). False if the call is unknown. On every
+    call's path, so Core statements like register_call."""
     conn = session.connection()
     call_id = conn.scalar(_SET_CALL_TYPE, {"uid": uniqueid, "t": int(order_type), "n": attempts})
     if call_id is None:
         return False
-    conn.execute(_SET_ORDER_TYPE, {"cid": call_id, "t": int(order_type), "at": at})
+    order_id = conn.scalar(_SET_ORDER_TYPE, {"cid": call_id, "t": int(order_type), "at": at})
     conn.execute(_INSERT_EVENT, dict(call_id=call_id, kind="menu", at=at, seat=None,
                                      detail={"type": int(order_type), "attempts": attempts}))
+    if order_id is not None:
+        conn.execute(_INSERT_HISTORY, history_row(
+            order_id, at, IVR, "menu", {"order_type": (None, int(order_type))},
+            f"the caller chose {int(order_type)} {order_type.label_zh} in the menu (R3)"
+            if chosen else f"no choice in the menu: {order_type.label_zh}, the default (R3)"))
     return True
 
 
