@@ -28,7 +28,7 @@ def hotline(tmp_path, db_url):
 
     def run(*args: str, ok: bool = True) -> str:
         result = runner.invoke(main, ["--data-dir", str(tmp_path), *args],
-                               catch_exceptions=False)
+                               catch_exceptions=False, env={"HOTLINE_OPERATOR": "seat1001"})
         assert (result.exit_code == 0) == ok, result.output
         return result.output
 
@@ -57,9 +57,9 @@ def test_an_order_goes_from_the_hall_to_the_petition_office_and_back(hotline, tm
     hotline("orders", "feedback", number, "--text", "已约谈，解释判决理由", "--by", "信访长m")
     tasks = json.loads(hotline("callbacks", "list", "--json"))
     assert [(t["order"], t["reason"], t["priority"]) for t in tasks] == [(number, "feedback", 1)]
-    out = hotline("callbacks", "done", str(tasks[0]["id"]), "--outcome", "reached",
+    out = hotline("callbacks", "done", number, "--outcome", "reached",
                   "--satisfaction", "满意", "--by", "seat1002")
-    assert "done, 满意" in out
+    assert f"(feedback) of order {number}: done, 满意; the order is closed" in out
     assert json.loads(hotline("orders", "show", number, "--json"))["status"] == "closed"
     history = hotline("orders", "history", number)
     for action in ("registered", "forwarded", "dispatched", "feedback", "callback", "closed"):
@@ -121,7 +121,9 @@ def test_the_sweep_and_reminders_from_the_command_line(hotline):
     (("orders", "new", "--channel", "hall", "--type", "1", "--case", "（2024）XX民初1号"),
      "no court code after the year"),
     (("ledger", "--month", "2026-13"), "not YYYY-MM"),
-    (("callbacks", "done", "999", "--outcome", "reached"), "no callback task 999"),
+    (("callbacks", "done", "--task", "999", "--outcome", "reached"), "no callback task 999"),
+    (("callbacks", "done", "--outcome", "reached"), "give the order NUMBER"),
+    (("callbacks", "done", "20990101-0001", "--outcome", "reached"), "no work order"),
     (("ledger", "--month", "2026-11", "--format", "csv", "-o", "/nonexistent/dir/l.csv"),
      "cannot write /nonexistent/dir/l.csv"),
     (("orders", "new", "--channel", "hall", "--type", "1", "--by", "x" * 41),
@@ -154,3 +156,51 @@ def test_a_user_error_is_one_line_exit_2_and_a_bug_leaves_with_its_trace_exit_1(
     assert crashed.exit_code == 1
     assert isinstance(crashed.exception, ValueError)  # not a SystemExit with one line
     assert "a bug" not in crashed.output
+
+
+def test_r10_a_callback_is_recorded_by_its_order_and_satisfaction_only_after_feedback(
+        hotline, tmp_path):
+    """Task 1 on a fresh court is an abandoned call's callback; recording "the" callback by
+    the order number reaches the forwarded order's, and the abandoned call's refuses a
+    satisfaction that would count in 回访满意率."""
+    from workorder import callbacks as tasks
+    from workorder.models import WorkOrder
+    from workorder.registration import Arrival, register_call
+    from workorder.types import CallbackReason
+
+    settings = hotline_settings.load(environ={}, data_dir=str(tmp_path))
+    with bootstrap.build(settings) as p, p.uow.begin() as s:
+        now = datetime.now(UTC)
+        reg = register_call(s, court.MID, p.calendar.tz, Arrival("gone.1", "13855554444", "", now),
+                            ("open", "工作时间"))
+        tasks.create(s, p.calendar, p.service.policy, s.get(WorkOrder, reg.order_id),
+                     CallbackReason.ABANDONED, now)
+        abandoned = reg.order_number
+    number = hotline("orders", "new", "--channel", "hall", "--type", "4", "--phone",
+                     "13812345678").split()[0]
+    hotline("orders", "forward", number, "--by", "seat1001")
+    hotline("orders", "feedback", number, "--text", "已答复", "--by", "信访长m")
+    ids = {t["order"]: t["id"] for t in json.loads(hotline("callbacks", "list", "--json"))}
+    assert ids[abandoned] < ids[number]  # the README's "task 1" was the other order's
+    refused = hotline("callbacks", "done", abandoned, "--outcome", "reached",
+                      "--satisfaction", "满意", ok=False)
+    assert "no satisfaction to ask" in refused
+    out = hotline("callbacks", "done", number, "--outcome", "reached", "--satisfaction",
+                  "基本满意", "--by", "seat1002")
+    assert f"of order {number}: done, 基本满意; the order is closed" in out
+
+
+def test_r2_who_acts_is_a_person_never_the_system_account(tmp_path, db_url):
+    """`orders history` showed "root": a command that changes an order needs --by or
+    HOTLINE_OPERATOR when the login is a system account, and says so."""
+    write_config(tmp_path, database_url=db_url)
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path)]
+    assert runner.invoke(main, [*base, "setup"]).exit_code == 0
+    new = [*base, "orders", "new", "--channel", "hall", "--type", "2"]
+    refused = runner.invoke(main, new, env={"HOTLINE_OPERATOR": "root"})
+    assert refused.exit_code == 2 and "say who acts" in refused.output
+    made = runner.invoke(main, new, env={"HOTLINE_OPERATOR": "李座席"})
+    assert made.exit_code == 0, made.output
+    history = runner.invoke(main, [*base, "orders", "history", made.output.split()[0]])
+    assert "李座席" in history.output and "root" not in history.output

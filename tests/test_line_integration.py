@@ -316,7 +316,11 @@ def test_r2_r10_an_abandoned_call_is_called_back_and_its_order_forwarded(line):
     tasks = json.loads(line.cli("callbacks", "list", "--json").stdout)
     [task] = [t for t in tasks if t["order"] == number]
     assert (task["reason"], task["phone"], task["priority"]) == ("abandoned", "13866665555", 1)
-    line.cli("callbacks", "done", str(task["id"]), "--outcome", "reached", "--by", "seat1001")
+    # a callback to an abandoned call reached no matter yet: no satisfaction to count (R10)
+    refused = line.cli("callbacks", "done", number, "--outcome", "reached", "--satisfaction",
+                       "满意", "--by", "seat1001", check=False)
+    assert refused.returncode == 2 and "no satisfaction to ask" in refused.stderr
+    line.cli("callbacks", "done", number, "--outcome", "reached", "--by", "seat1001")
     shown = json.loads(line.cli("orders", "show", number, "--json").stdout)
     assert shown["status"] == "in_progress" and shown["calls"] == [uid]
     line.cli("orders", "edit", number, "--version", str(shown["version"]), "--content",

@@ -17,7 +17,7 @@ from workorder.history import record_history
 from workorder.models import CallbackTask, WorkOrder
 from workorder.types import CallbackReason, OrderStatus, OrderType, Satisfaction
 
-__all__ = ["CallbackError", "OUTCOMES", "create", "priority", "record"]
+__all__ = ["CallbackError", "OUTCOMES", "create", "open_tasks", "priority", "record", "task_of"]
 
 OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "refused")
 HIGH, NORMAL = 1, 2
@@ -95,6 +95,10 @@ def record(session: Session, cal: CourtCalendar, policy: Policy, task_id: int, *
                                 + " / ".join(s.value for s in Satisfaction)) from None
     if outcome != "reached" and sat is not None:
         raise CallbackError("satisfaction is recorded only when the caller was reached")
+    if sat is not None and task.reason != CallbackReason.FEEDBACK:
+        raise CallbackError(f"callback {task.id} is for an {task.reason} call: no matter was "
+                            "handled yet, so there is no satisfaction to ask (R10 counts "
+                            "callbacks after feedback); record the outcome alone")
     if outcome == "reached" and task.reason == CallbackReason.FEEDBACK and sat is None:
         raise CallbackError("ask the caller's satisfaction (满意 / 基本满意 / 不满意) and "
                             "record it with the outcome 'reached'")
@@ -147,6 +151,23 @@ def _settle(session: Session, order: WorkOrder, task: CallbackTask, by: str,
 
 # Orders of abandoned/unanswered calls that wait for the callback.
 _WAITING = {OrderStatus.REGISTERED, OrderStatus.CALLBACK_PENDING}
+
+
+def task_of(session: Session, order: WorkOrder, reason: str | None = None) -> CallbackTask:
+    """The order's pending callback (of ``reason``, where it has several)."""
+    q = select(CallbackTask).where(CallbackTask.order_id == order.id,
+                                   CallbackTask.status == "pending")
+    if reason:
+        q = q.where(CallbackTask.reason == reason)
+    tasks = list(session.scalars(q.order_by(CallbackTask.id)))
+    if not tasks:
+        raise CallbackError(f"order {order.number} has no pending callback"
+                            + (f" for {reason}" if reason else "")
+                            + "; `hotline callbacks list` shows them")
+    if len(tasks) > 1:
+        raise CallbackError(f"order {order.number} has {len(tasks)} pending callbacks ("
+                            + ", ".join(t.reason for t in tasks) + "); say which with --reason")
+    return tasks[0]
 
 
 def open_tasks(session: Session, court: str | None = None, include_done: bool = False,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from workorder.errors import DomainError
 from workorder.models import Call, CallbackTask, Case, Department, Reminder, WorkOrder
-from workorder.types import Channel, OrderStatus, OrderType, Satisfaction
+from workorder.types import CallbackReason, Channel, OrderStatus, OrderType, Satisfaction
 
 __all__ = ["RATES", "Ledger", "LedgerError", "build", "month_bounds"]
 
@@ -282,9 +282,10 @@ def _call_figures(session: Session, where: list, target_s: int) -> dict[str, int
 
 def _satisfaction(session: Session, court: str | None, start: datetime,
                   end: datetime) -> dict[str, int]:
-    """Callbacks done in the month with a satisfaction answer."""
+    """Callbacks after feedback done in the month with a satisfaction answer (R10)."""
     q = (select(CallbackTask.satisfaction, func.count())
          .where(CallbackTask.done_at >= start, CallbackTask.done_at < end,
+                CallbackTask.reason == CallbackReason.FEEDBACK.value,
                 CallbackTask.satisfaction.is_not(None))
          .group_by(CallbackTask.satisfaction))
     if court:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -106,16 +107,29 @@ def now_utc() -> datetime:
 
 
 # ---- options ---------------------------------------------------------------------------------
-def _me() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in a container: still say who acted
-        return "operator"
+SYSTEM_ACCOUNTS = {"root", "admin", "administrator", "operator", "nobody", "asterisk"}
+
+
+def _who(_ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """Who acts, for the order's history: --by, else $HOTLINE_OPERATOR, else the login
+    name — but never a system account, which says nothing about who it was (R2)."""
+    who = (value or os.environ.get("HOTLINE_OPERATOR") or "").strip()
+    if not who:
+        try:
+            who = getpass.getuser()
+        except Exception:  # no login name in a container
+            who = ""
+    if not who or who.lower() in SYSTEM_ACCOUNTS:
+        raise click.BadParameter(
+            f"say who acts, e.g. --by 李座席 or HOTLINE_OPERATOR=李座席 (the login "
+            f"{who or '(none)'!r} is no one's name in an order's history)", param=param)
+    return who
 
 
 def by_option(fn: Callable) -> Callable:
-    return click.option("--by", default=_me, show_default="login name",
-                        help="Who does this (kept in the order's history).")(fn)
+    return click.option("--by", default=None, callback=_who, show_default="$HOTLINE_OPERATOR "
+                        "or the login name", help="Who does this (kept in the order's "
+                        "history).")(fn)
 
 
 def court_option(fn: Callable) -> Callable:
