@@ -7,7 +7,8 @@ area that owns them.
 * hotline/web/login.py — logging in and out (users, sessions: hotline/web/auth.py);
 * hotline/web/review.py — the supervisor's review of flagged recordings (R4.7/R4.8);
 * hotline/web/panel.py — the seat operator's softphone, screen pop and order form;
-* hotline/web/console.py — the supervisor's wall board, listen-in, reminders, the ledger.
+* hotline/web/console.py — the supervisor's wall board, listen-in, reminders;
+* hotline/web/ledger_page.py — the monthly ledger.
 
 Every view runs off the event loop in one unit of work (hotline/web/views.py); the panel
 and the console are live through one AMI connection per process (hotline/web/live.py),
@@ -28,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hotline.platform import Platform
-from hotline.web import auth, console, feedback, login, panel, receipts, review
+from hotline.web import auth, console, feedback, ledger_page, login, panel, receipts, review
 from hotline.web.live import LiveLine
 from hotline.web.views import Web
 
@@ -60,7 +61,7 @@ def create_app(platform: Platform, clock: Callable[[], datetime] | None = None) 
 
     app = Starlette(routes=[
         *feedback.routes, *receipts.routes, *login.routes, *review.routes, *panel.routes,
-        *console.routes,
+        *console.routes, *ledger_page.routes,
         Route("/static/vendor/jssip.min.js", jssip, methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
     ], middleware=[auth.middleware(platform.settings)], lifespan=lifespan)

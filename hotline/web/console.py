@@ -7,7 +7,7 @@
   barge on a seat's call (ChanSpy rings the supervisor's own seat).
 * ``POST /console/reminders/{id}`` — send a reminder (R8) by SMS, or record it as phoned.
 * ``POST /console/spy`` — listen, whisper or barge; audited.
-* ``GET /console/ledger?month=YYYY-MM`` — the monthly ledger (R9) with charts.
+* The monthly ledger (R9) is hotline/web/ledger_page.py.
 
 Supervisors only: the board shows callers' numbers. Anyone else is refused (audited).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,19 +32,16 @@ from hotline.web.models import User
 from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
 from hotline.web.views import Web, staff, staff_live
 from recordings.review import audit
-from workorder import ledger as ledger_mod
 from workorder.errors import DomainError
 from workorder.models import Call, Reminder, WorkOrder
 from workorder.orders import Service
 from workorder.stats import day_bounds, line_stats
 from workorder.types import OrderStatus, OrderType
 
-__all__ = ["board", "routes"]
+__all__ = ["board", "refused", "routes"]
 OPEN = (OrderStatus.TO_DISPATCH.value, OrderStatus.DISPATCHED.value)
 STATE_ZH = {"idle": "空闲", "on_call": "通话中", "ringing": "振铃", "offline": "未注册",
             "unknown": "未知", "paused": "示忙", "wrapup": "话后整理", "out": "未签入"}
-LEDGER_CHART = (("timely_acceptance", "及时受理率"), ("judge_contact", "法官联系率"),
-                ("timely_completion", "按期办结率"))
 
 
 def _queue_type(queue: str) -> str:
@@ -220,30 +217,9 @@ async def spy(web: Web, request: Request, user: User, body: bytes) -> Response:
     return JSONResponse({"ok": True, "mode": mode, "seat": target})
 
 
-@staff("supervisor", refused)
-def ledger_page(web: Web, request: Request, session: Session, user: User) -> Response:
-    """The month's ledger (R9): a province's month is tens of thousands of orders, computed
-    in a worker thread while the loop goes on pushing screen pops."""
-    now, tz = web.clock(), web.tz
-    month = request.query_params.get("month") or now.astimezone(tz).strftime("%Y-%m")
-    try:
-        led = ledger_mod.build(session, month, tz, now, target_s=web.settings.answer_target_s)
-    except ledger_mod.LedgerError as exc:
-        return say(web, request, user, f"无法生成台账：{exc}", 400, _ws(web))
-    prev = (datetime.strptime(month + "-01", "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m")
-    courts = [{"name": r.name, "orders": r.counts.orders, "rates": r.rates,
-               "chart": [(label, r.rates.get(key)) for key, label in LEDGER_CHART]}
-              for r in led.courts]
-    return render(web, request, user, "ledger.html", connect_src=_ws(web), led=led,
-                  month=month, prev=prev, courts=courts, by_type=led.by_type, rates=led.rates,
-                  definitions={k: (n, d) for k, n, d in ledger_mod.RATES},
-                  chart=[(label, led.rates.get(key)) for key, label in LEDGER_CHART])
-
-
 routes = [
     Route("/console", console, methods=["GET"]),
     Route("/console/board.json", board_json, methods=["GET"]),
     Route("/console/reminders/{id:int}", remind, methods=["POST"]),
     Route("/console/spy", spy, methods=["POST"]),
-    Route("/console/ledger", ledger_page, methods=["GET"]),
 ]
