@@ -1,5 +1,7 @@
-"""The IVR menu (R3): keys 1–6 choose the type; no key or a wrong key replays, then
-defaults to 6 (other) so that nobody is stuck in the menu.
+"""The IVR menu (R3): keys 1–6 choose the type. A caller who presses nothing after one
+play is put through at once as 6 (other): the 10-second answer target (R1) only starts at
+the queue, so every second in the menu is a second the figures do not show. A wrong key
+replays the menu (after "invalid", which a key can cut short) up to MAX_ATTEMPTS plays.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from enum import StrEnum
 
 from workorder.types import OrderType, UnknownType
 
-MAX_ATTEMPTS = 3  # plays of the menu before the caller is put through as "other"
+MAX_ATTEMPTS = 3  # plays of the menu (wrong keys) before the caller is put through as "other"
 
 
 class MenuResult(StrEnum):
@@ -30,6 +32,6 @@ def decide(key: str | None, attempt: int, max_attempts: int = MAX_ATTEMPTS) -> M
         return MenuDecision(MenuResult.CHOSEN, OrderType.from_key(key or ""))
     except UnknownType:
         pass
-    if attempt < max_attempts:
+    if key and attempt < max_attempts:  # a wrong key: the caller is trying, play it again
         return MenuDecision(MenuResult.RETRY, None)
     return MenuDecision(MenuResult.DEFAULTED, OrderType.OTHER)

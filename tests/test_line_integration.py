@@ -81,8 +81,32 @@ def test_r3_each_key_one_to_six_ends_as_an_order_of_that_type(line):
         assert {"id", "caller_phone", "type", "channel", "status", "created_at"} <= set(o)
 
 
+def test_r1_r3_a_silent_caller_is_queued_after_one_short_play(line):
+    """Nobody pressing a key hears the welcome and the menu once, then waits 3 s at most
+    before the queue as 6, other (it was three plays of a 21 s menu: 87 s)."""
+    prompts = line.settings.sounds_dir / "hotline"
+    played = sound_seconds(prompts / "welcome.wav") + sound_seconds(prompts / "menu.wav")
+    assert played <= 16.0, played  # the menu is short
+    uid = place(line, "13811110000", "", stay=played + 6)
+    call = wait_call(line, uid, lambda c: c.offered_at is not None, timeout=40)
+    in_menu = (call.offered_at - call.received_at).total_seconds()
+    assert played <= in_menu <= played + 3.0 + 1.5, (in_menu, played)
+    assert call.order_type == 6 and call.menu_attempts == 1
+    assert call.queue == "hotline-6"
+
+
+def test_r3_a_key_pressed_during_the_invalid_prompt_counts(line):
+    # 9 at 1.5 s is wrong: "invalid" (3 s) starts at once; 2 is pressed 1 s into it
+    uid = place(line, "13811113333", "9W2", stay=6)
+    call = wait_call(line, uid, lambda c: c.order_type is not None and c.menu_attempts == 2,
+                     timeout=30)
+    assert call.order_type == 2
+    assert call.offered_at is not None
+    assert (call.offered_at - call.received_at).total_seconds() < 6.0  # not after the menu
+
+
 def test_r3_wrong_keys_replay_the_menu_then_default_to_other(line):
-    gap = "W" * 7  # the "invalid" prompt (~4.7 s) plays before the menu listens again
+    gap = "W" * 7  # each wrong key is answered by "invalid" and the menu, cut short by the next
     uid = place(line, "13811112222", f"9{gap}0{gap}7", stay=4)
     call = wait_call(line, uid, lambda c: c.ended_at is not None, timeout=60)
     assert call.order_type == 6 and call.menu_attempts == 3

@@ -14,10 +14,20 @@ def test_r3_keys_one_to_six_choose_the_type(key):
     assert decision.order_type == OrderType(int(key))
 
 
-@pytest.mark.parametrize("key", ["", None, "0", "7", "9", "*", "#", "12", "a"])
-def test_r3_no_key_or_wrong_key_replays_the_menu(key):
+@pytest.mark.parametrize("key", ["0", "7", "9", "*", "#", "12", "a"])
+def test_r3_a_wrong_key_replays_the_menu(key):
     assert decide(key, attempt=1).result is MenuResult.RETRY
     assert decide(key, attempt=1).order_type is None
+
+
+@pytest.mark.parametrize("key", ["", None])
+@pytest.mark.parametrize("attempt", [1, 2])
+def test_r1_r3_no_key_after_one_play_goes_to_a_person_as_other(key, attempt):
+    """A silent caller is not made to hear the menu again: the wait before the queue is
+    the caller's wait too, and the answer target (R1) only starts there."""
+    decision = decide(key, attempt=attempt)
+    assert decision.result is MenuResult.DEFAULTED
+    assert decision.order_type is OrderType.OTHER
 
 
 def test_r3_after_the_last_play_the_caller_goes_through_as_other():
