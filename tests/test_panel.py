@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from support import court
 from support.browser_review import PASSWORD
@@ -23,9 +23,9 @@ from hotline.web.app import create_app
 from hotline.web.live import LiveLine
 from hotline.web.panel import PopLoader
 from recordings.models import AuditEntry, Recording
-from workorder.models import Call, OrderHistory, Reminder, WorkOrder
+from workorder.models import Call, CallbackTask, OrderHistory, Reminder, WorkOrder
 from workorder.notices import Notice
-from workorder.registration import Arrival, choose_type, register_call
+from workorder.registration import Arrival, choose_type, register_call, set_manual_mode
 from workorder.rules import Answers
 from workorder.types import OrderType
 
@@ -281,12 +281,88 @@ def test_the_board_reads_seat_states_from_queue_status(web):
                 "Wait": str(i)} for i in range(5)]
     svc = web.platform.service
     with web.sessions() as s:
-        b = console.board(s, svc, {"members": members, "entries": entries}, NOW, 10)
+        b = console.board(s, svc, {"members": members, "entries": entries}, NOW, 10,
+                          court.MID)
     assert {r["seat"]: (r["state"], r["reason"]) for r in b["seats"]} == {
         "seat1001": ("on_call", ""), "seat1002": ("paused", "休息"),
         "seat1003": ("wrapup", "话后整理"), "sup9001": ("offline", "")}
     assert b["longest_wait_s"] == 4 and b["waiting"][0]["type"] == "联系法官"
     assert next(r for r in b["seats"] if r["seat"] == "seat1001")["user"] == "li"
+
+
+def test_r1_an_overflowed_caller_keeps_the_wait_and_the_type_on_the_board(web):
+    """After the overflow the caller is in the wider group's queue, where app_queue's wait
+    starts again at 0: the board counts from the first entry, with the menu's type."""
+    with web.sessions.begin() as s:
+        register(s, "ov.1", NOW - timedelta(seconds=40), order_type=3)
+        call = s.scalar(select(Call).where(Call.uniqueid == "ov.1"))
+        call.offered_at, call.queue = NOW - timedelta(seconds=14), "hotline-3"
+        call.overflowed_at = NOW - timedelta(seconds=4)
+    entries = [{"Event": "QueueEntry", "Queue": "hotline-overflow", "Uniqueid": "ov.1",
+                "CallerIDNum": "13812345678", "Wait": "3"},
+               {"Event": "QueueEntry", "Queue": "hotline-2", "Uniqueid": "elsewhere.9",
+                "CallerIDNum": "13900000000", "Wait": "6"}]
+    with web.sessions() as s:
+        b = console.board(s, web.platform.service, {"members": [], "entries": entries}, NOW,
+                          10, court.MID)
+    first, second = b["waiting"]
+    assert (first["caller"], first["wait_s"], first["type"], first["overflowed"]) == (
+        "13812345678", 14, "联系法官", True)
+    assert (second["wait_s"], second["type"], second["overflowed"]) == (6, "诉讼咨询", False)
+    assert b["longest_wait_s"] == 14
+
+
+def test_r1_the_board_says_whether_the_line_is_open_and_who_forced_it(web):
+    with web.sessions() as s:
+        line = console.board(s, web.platform.service, None, NOW, 10, court.MID)["line"]
+    assert line == {"open": True, "manual": False, "label": "开放：工作时间", "how": "按日历自动"}
+    with web.sessions.begin() as s:
+        set_manual_mode(s, "closed", NOW - timedelta(minutes=30), "值班主任王")
+    saturday = NOW + timedelta(days=5)
+    with web.sessions() as s:
+        forced = console.board(s, web.platform.service, None, NOW, 10, court.MID)["line"]
+        set_manual_mode(s, "auto", NOW, "值班主任王")
+        weekend = console.board(s, web.platform.service, None, saturday, 10, court.MID)["line"]
+    assert forced["open"] is False and forced["manual"] is True
+    assert forced["label"] == "关闭：人工关闭" and forced["how"] == "人工设定（值班主任王，11-23 09:30）"
+    assert weekend["open"] is False and weekend["label"] == "关闭：周末"
+
+
+def test_r1_r6_r10_the_board_shows_what_waits_and_explains_todays_missed_calls(web):
+    with web.sessions.begin() as s:
+        for i, (waited, outcome, overflow) in enumerate([
+                (2, "abandoned", False), (30, "abandoned", False), (None, "ivr_hangup", False),
+                (25, "answered", True), (40, "callback", True), (45, "abandoned", True)]):
+            uid = f"m.{i}"
+            register(s, uid, NOW - timedelta(minutes=50), phone=f"1391111000{i}")
+            call = s.scalar(select(Call).where(Call.uniqueid == uid))
+            call.outcome = outcome
+            if waited is not None:
+                call.offered_at = NOW - timedelta(minutes=49)
+                call.ended_at = call.offered_at + timedelta(seconds=waited)
+            if overflow:
+                call.overflowed_at = call.offered_at + timedelta(seconds=10)
+        callbacks = s.scalar(select(func.count()).select_from(CallbackTask))
+        s.add(CallbackTask(order_id=s.scalar(select(WorkOrder.id).limit(1)), reason="abandoned",
+                           priority=2, phone="13911110001", created_at=NOW - timedelta(days=3),
+                           due_at=NOW - timedelta(days=1), status="pending"))
+    with web.sessions() as s:
+        b = console.board(s, web.platform.service, None, NOW, 10, court.MID)
+    assert b["missed"] == {"abandoned_short": 1, "abandoned_long": 2, "short_s": 5,
+                           "hung_up_in_menu": 1, "overflow_answered": 1, "overflow_callback": 1,
+                           "overflow_message": 0, "overflow_gone": 1}
+    assert b["backlog"]["callbacks"] == callbacks + 1 and b["backlog"]["callbacks_late"] >= 1
+    assert {"messages", "messages_untranscribed", "flagged", "flagged_urgent"} <= set(b["backlog"])
+
+
+def test_the_board_speaks_chinese_about_a_seat_app_queue_paused(web):
+    members = [{"Event": "QueueMember", "Queue": "hotline-1", "Name": "seat1002", "Status": "1",
+                "Paused": "1", "PausedReason": "Auto-Pause"}]
+    with web.sessions() as s:
+        b = console.board(s, web.platform.service, {"members": members, "entries": []}, NOW, 10,
+                          court.MID)
+    row = next(r for r in b["seats"] if r["seat"] == "seat1002")
+    assert (row["state_label"], row["reason"]) == ("示忙", "未接听，自动示忙")
 
 
 def test_r1_live_line_pushes_the_pop_once_per_call_and_tells_the_others(web):

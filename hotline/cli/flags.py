@@ -53,7 +53,7 @@ def add(platform: Platform, session, number: str, kind: str, reason: str, at_s: 
         raise Fail(f"{number} already has an open {kind} flag by {existing.created_by}")
     matches = [{"phrase": "", "start": at_s, "end": at_s}] if at_s is not None else []
     session.add(Flag(recording_id=rec.id if rec else None, order_id=order.id, kind=kind,
-                     category=f"operator-{kind}", label="坐席标记", reason=reason,
+                     category=f"operator-{kind}", label="座席标记", reason=reason,
                      matches=matches, source="operator", created_at=now_utc(), created_by=by,
                      note=""))
     if kind == "urgent":

@@ -18,25 +18,30 @@ import re
 import time
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hotline import ami
+from hotline.ami import OVERFLOW_QUEUE
 from hotline.seats import Seat
 from hotline.web.auth import check_csrf_header, remote
 from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP
 from hotline.web.models import User
 from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
 from hotline.web.views import Web, staff, staff_live
+from recordings import pipeline
+from recordings.models import Flag, Recording
 from recordings.review import audit
 from workorder.errors import DomainError
-from workorder.models import Call, Reminder, WorkOrder
+from workorder.line import ManualMode, decide_mode
+from workorder.models import Call, CallbackTask, LineState, Reminder, WorkOrder
 from workorder.orders import Service
+from workorder.registration import MODE_KEY
 from workorder.stats import day_bounds, line_stats
-from workorder.types import OrderStatus, OrderType
+from workorder.types import CallOutcome, OrderStatus, OrderType
 
 __all__ = ["board", "refused", "routes"]
 OPEN = (OrderStatus.TO_DISPATCH.value, OrderStatus.DISPATCHED.value)
@@ -44,9 +49,101 @@ STATE_ZH = {"idle": "空闲", "on_call": "通话中", "ringing": "振铃", "offl
             "unknown": "未知", "paused": "示忙", "wrapup": "话后整理", "out": "未签入"}
 
 
+# app_queue's reasons for a pause, as a supervisor reads them
+REASON_ZH = {"Auto-Pause": "未接听，自动示忙", WRAPUP: WRAPUP}
+SHORT_ABANDON_S = 5  # a caller who hangs up this soon in the queue had hardly waited
+
+
 def _queue_type(queue: str) -> str:
     m = re.fullmatch(r"hotline-([1-6])", queue or "")
     return OrderType(int(m.group(1))).label_zh if m else ("溢出组" if queue else "")
+
+
+def reason_zh(reason: str) -> str:
+    return REASON_ZH.get(reason, reason)
+
+
+def waiting_rows(session: Session, entries: list[dict], now: datetime) -> list[dict]:
+    """Callers in the queues, longest wait first. A caller moved to the overflow group is
+    the same caller: the wait counts from the first queue entry (R1) and the type chosen
+    in the menu is kept, with the overflow shown beside it."""
+    uids = [e.get("Uniqueid", "") for e in entries]
+    calls = {c.uniqueid: c for c in session.scalars(select(Call).where(Call.uniqueid.in_(uids)))}
+    rows = []
+    for e in entries:
+        queue = e.get("Queue", "")
+        call = calls.get(e.get("Uniqueid", ""))
+        wait = int(e.get("Wait") or 0)
+        kind = _queue_type(queue)
+        if call is not None:
+            if call.offered_at is not None:
+                wait = max(wait, int((now - call.offered_at).total_seconds()))
+            if call.order_type:
+                kind = OrderType(call.order_type).label_zh
+        rows.append({"caller": e.get("CallerIDNum", ""), "queue": queue, "type": kind,
+                     "overflowed": queue == OVERFLOW_QUEUE, "wait_s": wait})
+    return sorted(rows, key=lambda w: -w["wait_s"])
+
+
+def line_row(session: Session, calendar, now: datetime) -> dict:
+    """Whether the line is open now, why, and whether someone forced it by hand."""
+    state = session.get(LineState, MODE_KEY)
+    manual = ManualMode(state.value if state else "auto")
+    effective, _why = decide_mode(manual, calendar, now)
+    day = now.astimezone(calendar.tz).date()
+    if manual is ManualMode.AUTO:
+        why = ("工作时间" if effective == "open" else
+               ("非工作时间" if calendar.is_working_day(day) else calendar.reason(day)))
+        how = "按日历自动"
+    else:
+        why = "人工" + ("开启" if effective == "open" else "关闭")
+        who = state.updated_by if state else ""
+        when = state.updated_at.astimezone(calendar.tz).strftime("%m-%d %H:%M") if state else ""
+        how = f"人工设定（{who}，{when}）"
+    return {"open": effective == "open", "manual": manual is not ManualMode.AUTO,
+            "label": ("开放" if effective == "open" else "关闭") + f"：{why}", "how": how}
+
+
+def backlog(session: Session, court: str, now: datetime) -> dict:
+    """What waits for somebody: messages to hear (R6), callbacks to make (R10, those past
+    their deadline apart) and flagged recordings to review (R4.7/R4.8)."""
+    messages = len(pipeline.queue(session, court))
+    untranscribed = session.scalar(
+        select(func.count()).select_from(Recording).join(WorkOrder, WorkOrder.call_id == Recording.call_id)
+        .where(Recording.kind == "message", Recording.processed_at.is_(None),
+               WorkOrder.status == OrderStatus.MESSAGE_PENDING.value, WorkOrder.court == court))
+    pending = CallbackTask.status == "pending"
+    callbacks = session.scalar(select(func.count()).select_from(CallbackTask).where(pending))
+    late = session.scalar(select(func.count()).select_from(CallbackTask)
+                          .where(pending, CallbackTask.due_at < now))
+    flags = session.execute(select(Flag.kind, func.count(func.distinct(Flag.recording_id)))
+                            .where(Flag.reviewed_at.is_(None)).group_by(Flag.kind)).all()
+    return {"messages": messages, "messages_untranscribed": int(untranscribed or 0),
+            "callbacks": int(callbacks or 0), "callbacks_late": int(late or 0),
+            "flagged": sum(int(n) for _k, n in flags),
+            "flagged_urgent": sum(int(n) for k, n in flags if k == "urgent")}
+
+
+def missed_rows(session: Session, start: datetime, end: datetime) -> dict:
+    """Today's calls that missed a person, explained (R1/R2): where the caller hung up
+    (in the menu, in the queue after a short or a long wait), and what became of the
+    calls that overflowed (answered by the wider group, a callback, a message, gone)."""
+    today = and_(Call.received_at >= start, Call.received_at < end)
+    abandoned = session.execute(select(Call.offered_at, Call.ended_at).where(
+        today, Call.outcome == CallOutcome.ABANDONED.value)).all()
+    short = sum(1 for offered, ended in abandoned if offered and ended
+                and (ended - offered).total_seconds() <= SHORT_ABANDON_S)
+    in_menu = session.scalar(select(func.count()).select_from(Call).where(
+        today, Call.outcome == CallOutcome.IVR_HANGUP.value))
+    over = dict(session.execute(select(Call.outcome, func.count()).where(
+        today, Call.overflowed_at.is_not(None)).group_by(Call.outcome)).all())
+    return {"abandoned_short": short, "abandoned_long": len(abandoned) - short,
+            "short_s": SHORT_ABANDON_S, "hung_up_in_menu": int(in_menu or 0),
+            "overflow_answered": int(over.get(CallOutcome.ANSWERED.value, 0)),
+            "overflow_callback": int(over.get(CallOutcome.CALLBACK.value, 0)),
+            "overflow_message": int(over.get(CallOutcome.MESSAGE.value, 0)),
+            "overflow_gone": int(over.get(CallOutcome.ABANDONED.value, 0)
+                                 + over.get(None, 0))}
 
 
 def seat_rows(session: Session, members: list[dict], start: datetime) -> list[dict]:
@@ -75,7 +172,7 @@ def seat_rows(session: Session, members: list[dict], start: datetime) -> list[di
                 state = status
         out.append({"seat": seat.name, "name": seat.display_name or seat.name,
                     "user": users.get(seat.name, ""), "role": seat.role, "state": state,
-                    "state_label": STATE_ZH.get(state, state), "reason": reason,
+                    "state_label": STATE_ZH.get(state, state), "reason": reason_zh(reason),
                     "queues": len(rows), "answered_today": int(answered.get(seat.name, 0))})
     return out
 
@@ -114,16 +211,16 @@ def reminder_rows(session: Session, tz, end: datetime) -> list[dict]:
 
 
 def board(session: Session, service: Service, snapshot: dict | None, now: datetime,
-          target_s: int) -> dict:
+          target_s: int, court: str) -> dict:
     tz = service.calendar.tz
     start, end = day_bounds(tz, now)
-    entries = (snapshot or {}).get("entries", [])
-    waiting = sorted(({"caller": e.get("CallerIDNum", ""), "queue": e.get("Queue", ""),
-                       "type": _queue_type(e.get("Queue", "")), "wait_s": int(e.get("Wait") or 0)}
-                      for e in entries), key=lambda w: -w["wait_s"])
+    waiting = waiting_rows(session, (snapshot or {}).get("entries", []), now)
     return {
         "pbx": snapshot is not None,
         "at": now.astimezone(tz).strftime("%H:%M:%S"),
+        "line": line_row(session, service.calendar, now),
+        "backlog": backlog(session, court, now),
+        "missed": missed_rows(session, start, end),
         "waiting": waiting,
         "longest_wait_s": waiting[0]["wait_s"] if waiting else 0,
         "seats": seat_rows(session, (snapshot or {}).get("members", []), start),
@@ -163,7 +260,8 @@ async def board_json(web: Web, request: Request, user: User) -> Response:
         snap = await web.live.snapshot()
     except (TimeoutError, ami.AmiError):
         snap = None
-    data = await web.run(board, web.service, snap, web.clock(), web.settings.answer_target_s)
+    data = await web.run(board, web.service, snap, web.clock(), web.settings.answer_target_s,
+                         web.settings.court_name)
     data["cost_ms"] = round(1000 * (time.perf_counter() - started), 1)
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 

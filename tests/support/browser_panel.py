@@ -247,6 +247,21 @@ def main(data_dir: Path, out: Path) -> None:
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
 
 
+@contextlib.contextmanager
+def scenario(data_dir: Path, result: dict, out: Path):
+    """The line running for a scenario; whatever goes wrong is kept in ``result`` (with
+    the end of the server's log), which is written to ``out`` once the line is stopped."""
+    serve = start_line(data_dir)
+    try:
+        yield serve
+    except Exception:
+        result["error"] = traceback.format_exc()
+    finally:
+        stop_line(data_dir, serve)
+        result["serve_log"] = (data_dir / "serve.log").read_text(errors="replace")[-3000:]
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+
+
 def start_line(data_dir: Path) -> subprocess.Popen:
     """Asterisk, then `hotline serve` (FastAGI, AMI listener, web pages, jobs)."""
     cli(data_dir, "pbx", "start")

@@ -223,7 +223,7 @@
     ua.on("unregistered", () => { seen.registered = false; $("reg").textContent = "未注册"; });
     ua.on("registrationFailed", (e) => {
       seen.registered = false;
-      $("reg").textContent = "注册失败（" + (e.cause || "") + "）";
+      $("reg").textContent = "注册失败（" + window.staffSipCause(e.cause) + "）";
     });
     ua.on("disconnected", () => { $("reg").textContent = "与电话系统断开，重连中…"; });
     ua.on("newRTCSession", (e) => { if (e.originator === "remote") incoming(e.session); });

@@ -13,6 +13,15 @@
     if (!r.ok) throw new Error(body.error || r.statusText);
     return body;
   };
+  // JsSIP's failure causes, for people who read Chinese
+  const SIP_CAUSES = {
+    "Connection Error": "无法连接电话系统", "Request Timeout": "电话系统无响应",
+    "Authentication Error": "座席密码错误", "Rejected": "被拒绝", "Busy": "忙",
+    "Unavailable": "不可用", "Not Found": "号码不存在", "SIP Failure Code": "电话系统拒绝",
+    "Internal Error": "内部错误", "Bad Media Description": "媒体协商失败",
+    "Address Incomplete": "号码不完整", "Canceled": "已取消", "No Answer": "无人接听",
+  };
+  window.staffSipCause = function (cause) { return SIP_CAUSES[cause] || cause || "未知原因"; };
   // Fill TABLE's body: one row per item; a cell is text, a Node, or a list of Nodes.
   window.staffTable = function (table, items, cells, empty) {
     const body = document.getElementById(table).querySelector("tbody");
