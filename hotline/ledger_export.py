@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -101,6 +102,13 @@ def render_text(led: Ledger, fmt: str) -> str:
     return to_json(led) if fmt == "json" else to_csv(led)
 
 
+def to_xlsx(led: Ledger) -> bytes:
+    """The Excel workbook, as ``write`` saves it."""
+    buf = io.BytesIO()
+    _workbook(led).save(buf)
+    return buf.getvalue()
+
+
 def write(led: Ledger, fmt: str, path: Path) -> None:
     """Write the ledger; the file appears complete or not at all."""
     tmp = path.with_name(path.name + ".part")
@@ -111,6 +119,15 @@ def write(led: Ledger, fmt: str, path: Path) -> None:
     else:
         tmp.write_text(to_json(led), encoding="utf-8")
     tmp.replace(path)
+
+
+MIN_WIDTH, MAX_WIDTH = 6, 60  # Excel's column widths, in widths of a digit
+
+
+def _text_width(value: object) -> int:
+    """How wide a cell's text is: a Chinese character (or a full-width sign) is about two
+    digits wide, anything else one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
 
 
 def _workbook(led: Ledger) -> Workbook:
@@ -129,9 +146,10 @@ def _workbook(led: Ledger) -> Workbook:
                     cell.number_format = "0.0%"
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
-            width = max([len(str(header)) * 2 + 2]
-                        + [min(len(str(r[i - 1])) * 2, 60) for r in rows[:200] if len(r) >= i])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(width, 70)
+            longest = max([_text_width(header)]
+                          + [_text_width(r[i - 1]) for r in rows[:200] if len(r) >= i])
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(
+                max(longest + 2, MIN_WIDTH), MAX_WIDTH)
         if title == "考核指标":
             for row in ws.iter_rows(min_row=2, min_col=4, max_col=4):
                 for cell in row:

@@ -105,6 +105,7 @@ def test_r9_departments_and_courts_are_ranked_and_the_laggards_named(month):
 
 
 @pytest.mark.parametrize("bad, message", [("2026-13", "not YYYY-MM"), ("11/2026", "not YYYY-MM"),
+                                          ("9999-12", "not YYYY-MM"),
                                           ("2027-01", "has not begun")])
 def test_r9_a_bad_month_is_refused(month, bad, message):
     with pytest.raises(ledger.LedgerError, match=message):
@@ -188,3 +189,61 @@ def test_r9_hot_causes_and_where_orders_pile_up(db_url):
     wb_rows = {t: rows for t, _h, rows in ledger_export.sections(led)}
     assert wb_rows["热点案由"] == [["民间借贷纠纷", 3]]
     engine.dispose()
+
+
+def test_r9_every_court_has_every_assessed_rate(month):
+    """R9: a court is assessed on all the rates the ledger defines, its own calls (R1) and
+    callbacks (R10) included, not only the three counted from its orders."""
+    led = ledger.build(month, "2026-11", SH, NOW)
+    rows = {r.name: r.rates for r in led.courts}
+    for rates in rows.values():
+        assert set(rates) == {k for k, _n, _d in ledger.RATES}
+    assert (rows[court.MID]["answer_rate"], rows[court.MID]["service_level"],
+            rows[court.MID]["callback_satisfaction"]) == (0.6667, 0.5, 1.0)
+    # the primary court had no call and no callback: no rate rather than 0%
+    assert (rows[court.PRIMARY]["answer_rate"], rows[court.PRIMARY]["service_level"],
+            rows[court.PRIMARY]["callback_satisfaction"]) == (None, None, None)
+    # the platform's figures are the courts' added up
+    assert led.calls["offered"] == 3 and led.rates["answer_rate"] == 0.6667
+    assert led.satisfaction["满意"] == 1
+
+
+def test_r9_an_empty_sheet_in_the_workbook_has_its_header_row_and_nothing_else(db_url,
+                                                                              tmp_path):
+    """R9: a month with no orders still gives every table, each with its Chinese header row
+    and no placeholder row under it."""
+    engine = make_engine(db_url)
+    with sessionmaker(engine)() as s:
+        led = ledger.build(s, "2026-11", SH, NOW)
+    engine.dispose()
+    ledger_export.write(led, "xlsx", tmp_path / "l.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    expected = {title: headers for title, headers, rows in ledger_export.sections(led)
+                if not rows}
+    assert {"按状态", "部门排名", "法院排名", "后进部门", "热点案由", "工单集中部门",
+            "催办后仍未办理"} <= set(expected)
+    for title, headers in expected.items():
+        assert [list(r) for r in wb[title].iter_rows(values_only=True)] == [headers], title
+    assert wb["按类型"].max_row == 7  # the six types, each with 0
+
+
+def test_r9_the_workbook_columns_fit_chinese_text(month, tmp_path):
+    """R9: a column is as wide as its text, a Chinese character counting about two digits
+    and a digit or Latin letter one, up to a cap (the definitions then wrap)."""
+    led = ledger.build(month, "2026-11", SH, NOW)
+    ledger_export.write(led, "xlsx", tmp_path / "l.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
+
+    def width(sheet: str, col: str) -> float:
+        return wb[sheet].column_dimensions[col].width
+
+    # 名称 (ranking of courts): the longest name, 示范市中级人民法院, is 9 characters
+    assert 18 <= width("法院排名", "C") <= 22
+    # 渠道: 诉讼服务大厅, 6 characters
+    assert 12 <= width("按渠道", "A") <= 16
+    # 数值 on the summary: the widest is the time it was made, 25 ASCII characters
+    assert led.generated_at.isoformat(timespec="seconds") == "2026-12-01T09:00:00+08:00"
+    assert 25 <= width("概况", "B") <= 29
+    # 口径: definitions of 60 characters and more stop at the cap and wrap
+    assert width("考核指标", "D") == ledger_export.MAX_WIDTH <= 60
+    assert wb["考核指标"]["D2"].alignment.wrap_text

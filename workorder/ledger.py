@@ -51,9 +51,9 @@ def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     try:
         year, mon = (int(x) for x in month.split("-"))
         first = date(year, mon, 1)
+        nxt = date(year + (mon == 12), mon % 12 + 1, 1)  # 9999-12 has none
     except ValueError:
         raise LedgerError(f"month {month!r} is not YYYY-MM, e.g. 2026-11") from None
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
     return (datetime.combine(first, time(0), tzinfo=tz),
             datetime.combine(nxt, time(0), tzinfo=tz))
 
@@ -232,18 +232,18 @@ def build(session: Session, month: str, tz: ZoneInfo, now: datetime,
                      .where(*where, o.department_id.is_not(None))
                      .group_by(o.order_type, o.department_id)
                      .order_by(func.count().desc(), o.order_type, o.department_id).limit(10))]
-    calls = _call_figures(session, where, target_s)
-    satisfaction = _satisfaction(session, court, start, end)
-    rates = totals.rates()
-    rates["answer_rate"] = _rate(calls["answered"], calls["offered"])
-    rates["service_level"] = _rate(calls["answered_within_target"], calls["answered"])
-    rated = sum(satisfaction.values())
-    rates["callback_satisfaction"] = _rate(
-        satisfaction[Satisfaction.SATISFIED.value] + satisfaction[Satisfaction.BASICALLY.value],
-        rated)
+    court_calls = _call_figures(session, where, target_s)
+    court_satisfaction = _satisfaction(session, court, start, end)
+    no_calls, no_ratings = _summed((), _CALL_KEYS), _summed((), _RATINGS)
+    calls = _summed(court_calls.values(), _CALL_KEYS)
+    satisfaction = _summed(court_satisfaction.values(), _RATINGS)
+    rates = {**totals.rates(), **_line_rates(calls, satisfaction)}
     departments = [Row(c, dept_names.get(d, ("", f"#{d}"))[1], k, k.rates())
                    for (c, d), k in dept_counts.items()]
-    courts = [Row(c, c, k, k.rates()) for c, k in court_counts.items()]
+    # A court's row has every assessed rate (R9): its own calls and callbacks as well.
+    courts = [Row(c, c, k, {**k.rates(), **_line_rates(court_calls.get(c, no_calls),
+                                                         court_satisfaction.get(c, no_ratings))})
+              for c, k in court_counts.items()]
     for rows in (departments, courts):
         rows.sort(key=_rank_key)
     laggards = [r for r in departments if r.counts.overdue or (
@@ -263,35 +263,58 @@ def _rank_key(r: Row) -> tuple:
     return (val("timely_completion"), val("timely_acceptance"), r.counts.overdue, r.name)
 
 
-def _call_figures(session: Session, where: list, target_s: int) -> dict[str, int]:
+_CALL_KEYS = ("calls", "offered", "answered", "answered_within_target", "abandoned",
+              "overflowed")
+_RATINGS = tuple(s.value for s in Satisfaction)
+
+
+def _summed(parts, keys) -> dict[str, int]:
+    """Figures added up key by key; every one of ``keys`` is there, 0 if nowhere."""
+    out = dict.fromkeys(keys, 0)
+    for part in parts:
+        for k, v in part.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def _line_rates(calls: dict[str, int], satisfaction: dict[str, int]) -> dict[str, float | None]:
+    """The rates of the line (R1) and of the callbacks (R10)."""
+    good = satisfaction[Satisfaction.SATISFIED.value] + satisfaction[Satisfaction.BASICALLY.value]
+    return {"answer_rate": _rate(calls["answered"], calls["offered"]),
+            "service_level": _rate(calls["answered_within_target"], calls["answered"]),
+            "callback_satisfaction": _rate(good, sum(satisfaction.values()))}
+
+
+def _call_figures(session: Session, where: list, target_s: int) -> dict[str, dict[str, int]]:
+    """The month's call figures by the court of the call's order."""
     c = Call
     offered = c.queue.is_not(None)
 
     def n(cond) -> object:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    row = session.execute(
-        select(func.count(c.id), n(offered), n(c.answered_at.is_not(None)),
+    rows = session.execute(
+        select(WorkOrder.court, func.count(c.id), n(offered), n(c.answered_at.is_not(None)),
                n(and_(c.answered_at.is_not(None), c.hold_time_s <= target_s)),
                n(c.outcome == "abandoned"), n(c.overflowed_at.is_not(None)))
-        .join(WorkOrder, WorkOrder.call_id == c.id).where(*where)).one()
-    keys = ("calls", "offered", "answered", "answered_within_target", "abandoned",
-            "overflowed")
-    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+        .join(WorkOrder, WorkOrder.call_id == c.id).where(*where).group_by(WorkOrder.court))
+    return {court: {k: int(v or 0) for k, v in zip(_CALL_KEYS, figures, strict=True)}
+            for court, *figures in rows}
 
 
 def _satisfaction(session: Session, court: str | None, start: datetime,
-                  end: datetime) -> dict[str, int]:
-    """Callbacks after feedback done in the month with a satisfaction answer (R10)."""
-    q = (select(CallbackTask.satisfaction, func.count())
+                  end: datetime) -> dict[str, dict[str, int]]:
+    """Callbacks after feedback done in the month with a satisfaction answer (R10), by the
+    court of the order called back about."""
+    q = (select(WorkOrder.court, CallbackTask.satisfaction, func.count())
+         .join(WorkOrder, WorkOrder.id == CallbackTask.order_id)
          .where(CallbackTask.done_at >= start, CallbackTask.done_at < end,
                 CallbackTask.reason == CallbackReason.FEEDBACK.value,
                 CallbackTask.satisfaction.is_not(None))
-         .group_by(CallbackTask.satisfaction))
+         .group_by(WorkOrder.court, CallbackTask.satisfaction))
     if court:
-        q = q.join(WorkOrder, WorkOrder.id == CallbackTask.order_id).where(
-            WorkOrder.court == court)
-    out = {s.value: 0 for s in Satisfaction}
-    for sat, k in session.execute(q):
-        out[sat] = k
+        q = q.where(WorkOrder.court == court)
+    out: dict[str, dict[str, int]] = {}
+    for court_name, sat, k in session.execute(q):
+        out.setdefault(court_name, dict.fromkeys(_RATINGS, 0))[sat] = k
     return out
