@@ -10,6 +10,7 @@ FILE = "HOTLINE_FILE"  # YYYY/MM/DD/<uniqueid>: base name of this call's recordi
 TYPE = "HOTLINE_TYPE"  # 1–6 (R3), default 6
 KEY = "HOTLINE_KEY"  # the digit read by the menu
 MENU_ATTEMPT = "HOTLINE_MENU_ATTEMPT"
+MENU_PROMPT = "HOTLINE_MENU_PROMPT"  # what the menu plays: welcome&menu, then invalid&menu
 MENU = "HOTLINE_MENU"  # chosen | retry | defaulted
 QUEUE = "HOTLINE_QUEUE"  # the queue for the type
 CALLBACK = "HOTLINE_CALLBACK"  # ok | invalid
