@@ -18,7 +18,7 @@ ARTIFACTS = Path(__file__).with_name("artifacts")
 def test_r1_overflow_calls_ring_the_console_which_answers_and_never_pauses_itself(tmp_path):
     r = run_scenario(SCENARIO, tmp_path / "data", tmp_path / "result.json", timeout=240)
     assert "error" not in r, r.get("error", "") + r.get("serve_log", "")
-    assert r["line_state"].startswith("线路开放") and "人工设定" in r["line_state"]
+    assert r["line_state"].startswith("线路开放") and "人工开启（" in r["line_state"] and " 设定）" in r["line_state"]
     # the first overflow rang the page with who calls and the menu's type, was let ring
     assert r["first_rang"] == {"caller": "13855550001", "type": "案件查询"}
     (waiting,) = [w for w in r["waiting"] if w["overflowed"]]

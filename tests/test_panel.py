@@ -285,7 +285,7 @@ def test_the_board_reads_seat_states_from_queue_status(web):
                           court.MID)
     assert {r["seat"]: (r["state"], r["reason"]) for r in b["seats"]} == {
         "seat1001": ("on_call", ""), "seat1002": ("paused", "休息"),
-        "seat1003": ("wrapup", "话后整理"), "sup9001": ("offline", "")}
+        "seat1003": ("wrapup", ""), "sup9001": ("unregistered", "")}
     assert b["longest_wait_s"] == 4 and b["waiting"][0]["type"] == "联系法官"
     assert next(r for r in b["seats"] if r["seat"] == "seat1001")["user"] == "li"
 
@@ -324,7 +324,7 @@ def test_r1_the_board_says_whether_the_line_is_open_and_who_forced_it(web):
         set_manual_mode(s, "auto", NOW, "值班主任王")
         weekend = console.board(s, web.platform.service, None, saturday, 10, court.MID)["line"]
     assert forced["open"] is False and forced["manual"] is True
-    assert forced["label"] == "关闭：人工关闭" and forced["how"] == "人工设定（值班主任王，11-23 09:30）"
+    assert forced["label"] == "关闭：人工关闭" and forced["how"] == "值班主任王 11-23 09:30 设定"
     assert weekend["open"] is False and weekend["label"] == "关闭：周末"
 
 

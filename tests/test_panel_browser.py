@@ -28,6 +28,11 @@ SHOTS = ("panel-ringing.png", "panel-call.png", "console.png", "panel-refused.pn
 def test_r1_r3_a_call_rings_the_panel_is_answered_and_its_order_saved(tmp_path):
     r = run_scenario(SCENARIO, tmp_path / "data", tmp_path / "result.json", timeout=280)
     assert "error" not in r, r.get("error", "") + r.get("serve_log", "")
+    # one truth for the seat's state (R1): logged in and registered, it rings, and the
+    # page, `seats list` and the PBX say so before anyone presses 就绪
+    assert r["state_at_load"] == "就绪" and " ready " in r["listed_at_load"] + " "
+    assert "phone not registered" in r["listed_no_phone"]  # logged in, but it cannot ring
+    assert r["paused_text"].startswith("示忙（") and "paused (" in r["listed_paused"]
     assert r["ready_text"] == "就绪"
     # the pop: who calls, the type chosen in the IVR (R3), the clock (R1), the history
     pop = r["pop"]

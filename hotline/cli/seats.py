@@ -8,7 +8,7 @@ import asyncio
 import click
 from sqlalchemy import select
 
-from hotline import ami, running
+from hotline import ami, running, seat_state
 from hotline.cli.common import Fail, pass_platform
 from hotline.platform import Platform
 from hotline.seats import Seat
@@ -23,25 +23,21 @@ def command() -> None:
 @click.option("--show-secrets", is_flag=True, help="Also print each seat's SIP password.")
 @pass_platform
 def list_(platform: Platform, show_secrets: bool) -> None:
-    """Seats, their state in the queues, and how a softphone registers as one."""
+    """Seats, their state (the console's and the panel's: ready, paused, wrap-up, ringing,
+    on a call, phone not registered, logged out), their queues, and how a softphone
+    registers as one."""
     settings = platform.settings
 
     async def members() -> list[dict]:
         async with ami.connect(settings) as manager:
             return await ami.queue_members(manager)
 
-    live = asyncio.run(members())
-    by_seat: dict[str, list[str]] = {}
-    paused: dict[str, str] = {}
-    for m in live:
-        by_seat.setdefault(m.get("Name", ""), []).append(m.get("Queue", ""))
-        if m.get("Paused") == "1":
-            paused[m.get("Name", "")] = m.get("PausedReason", "") or "paused"
+    states = seat_state.by_seat(asyncio.run(members()))
     for conf, _ in running.seats(platform):
-        queues = ",".join(sorted(by_seat.get(conf.name, []))) or "logged out"
-        state = f"paused ({paused[conf.name]})" if conf.name in paused else "ready"
+        st = states.get(conf.name, seat_state.SeatState("out"))
+        queues = ",".join(st.queues) or "-"
         secret = f"  password {conf.secret}" if show_secrets else ""
-        click.echo(f"{conf.name:<10} {conf.display_name:<6} {state:<20} {queues}{secret}")
+        click.echo(f"{conf.name:<10} {conf.display_name:<6} {st.text_en:<24} {queues}{secret}")
     click.echo(f"softphones register at sip:{settings.bind_host}:{settings.sip_port} "
                "with the seat name as user")
 

@@ -24,11 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hotline import ami
+from hotline import ami, seat_state
 from hotline.ami import OVERFLOW_QUEUE
 from hotline.seats import Seat
 from hotline.web.auth import check_csrf_header, remote
-from hotline.web.live import MEMBER_STATE, SPY_OPTIONS, SPY_ZH, WRAPUP
+from hotline.web.live import SPY_OPTIONS, SPY_ZH
 from hotline.web.models import User
 from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
 from hotline.web.views import Web, staff, staff_live
@@ -45,22 +45,12 @@ from workorder.types import CallOutcome, OrderStatus, OrderType
 
 __all__ = ["board", "refused", "routes"]
 OPEN = (OrderStatus.TO_DISPATCH.value, OrderStatus.DISPATCHED.value)
-STATE_ZH = {"idle": "空闲", "on_call": "通话中", "ringing": "振铃", "offline": "未注册",
-            "unknown": "未知", "paused": "示忙", "wrapup": "话后整理", "out": "未签入"}
-
-
-# app_queue's reasons for a pause, as a supervisor reads them
-REASON_ZH = {"Auto-Pause": "未接听，自动示忙", WRAPUP: WRAPUP}
 SHORT_ABANDON_S = 5  # a caller who hangs up this soon in the queue had hardly waited
 
 
 def _queue_type(queue: str) -> str:
     m = re.fullmatch(r"hotline-([1-6])", queue or "")
     return OrderType(int(m.group(1))).label_zh if m else ("溢出组" if queue else "")
-
-
-def reason_zh(reason: str) -> str:
-    return REASON_ZH.get(reason, reason)
 
 
 def waiting_rows(session: Session, entries: list[dict], now: datetime) -> list[dict]:
@@ -99,7 +89,7 @@ def line_row(session: Session, calendar, now: datetime) -> dict:
         why = "人工" + ("开启" if effective == "open" else "关闭")
         who = state.updated_by if state else ""
         when = state.updated_at.astimezone(calendar.tz).strftime("%m-%d %H:%M") if state else ""
-        how = f"人工设定（{who}，{when}）"
+        how = f"{who} {when} 设定"
     return {"open": effective == "open", "manual": manual is not ManualMode.AUTO,
             "label": ("开放" if effective == "open" else "关闭") + f"：{why}", "how": how}
 
@@ -152,28 +142,15 @@ def seat_rows(session: Session, members: list[dict], start: datetime) -> list[di
     answered = dict(session.execute(
         select(Call.seat, func.count()).where(Call.answered_at >= start, Call.seat.is_not(None))
         .group_by(Call.seat)).all())
-    by_seat: dict[str, list[dict]] = {}
-    for m in members:
-        by_seat.setdefault(m.get("Name") or m.get("MemberName") or "", []).append(m)
+    states = seat_state.by_seat(members)
     out = []
     for seat in session.scalars(select(Seat).order_by(Seat.role.desc(), Seat.name)):
-        rows = by_seat.get(seat.name, [])
-        if not rows:
-            state, reason = "out", ""
-        else:
-            status = MEMBER_STATE.get(str(rows[0].get("Status", "")), "unknown")
-            paused = any(r.get("Paused") == "1" for r in rows)
-            reason = next((r.get("PausedReason", "") for r in rows if r.get("Paused") == "1"), "")
-            if status in ("on_call", "ringing", "offline"):
-                state = status
-            elif paused:
-                state = "wrapup" if reason == WRAPUP else "paused"
-            else:
-                state = status
+        st = states.get(seat.name, seat_state.SeatState("out"))
+        reason = seat_state.reason_zh(st.reason) if st.state == "paused" else ""
         out.append({"seat": seat.name, "name": seat.display_name or seat.name,
-                    "user": users.get(seat.name, ""), "role": seat.role, "state": state,
-                    "state_label": STATE_ZH.get(state, state), "reason": reason_zh(reason),
-                    "queues": len(rows), "answered_today": int(answered.get(seat.name, 0))})
+                    "user": users.get(seat.name, ""), "role": seat.role, "state": st.state,
+                    "state_label": st.label_zh, "reason": reason,
+                    "queues": len(st.queues), "answered_today": int(answered.get(seat.name, 0))})
     return out
 
 

@@ -25,17 +25,14 @@ from dataclasses import dataclass, field
 
 from panoramisk import Manager
 
-from hotline import ami
+from hotline import ami, seat_state
+from hotline.seat_state import WRAPUP
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SPY_OPTIONS = {"listen": "bqE", "whisper": "bqEw", "barge": "bqEB"}
 SPY_ZH = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
-# QueueMember Status (Asterisk's device states)
-MEMBER_STATE = {"0": "unknown", "1": "idle", "2": "on_call", "3": "on_call", "4": "offline",
-                "5": "offline", "6": "ringing", "7": "on_call", "8": "on_call"}
-WRAPUP = "话后整理"
 PopLoader = Callable[[str], dict]
 
 
@@ -192,9 +189,7 @@ class LiveLine:
         elif name in ("QueueMemberStatus", "QueueMemberPause"):
             self._snapshot = None
             self.push(seat, {"type": "state", "queue": ev.get("Queue", ""),
-                             "paused": ev.get("Paused") == "1",
-                             "reason": ev.get("PausedReason") or ev.get("Reason") or "",
-                             "state": MEMBER_STATE.get(ev.get("Status", ""), "unknown")})
+                             **seat_state.read([ev]).as_json()})
         if name in ("QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
                     "AgentConnect"):
             self._snapshot = None
@@ -245,6 +240,14 @@ class LiveLine:
             await ami.seat_pause(manager, seat, state != "ready",
                                  WRAPUP if state == "wrapup" else reason)
         self._snapshot = None
+
+    async def state_of(self, seat: str) -> seat_state.SeatState | None:
+        """The seat's state as the PBX has it now; None when the PBX cannot say."""
+        try:
+            members = (await self.snapshot())["members"]
+        except (TimeoutError, ami.AmiError):
+            return None
+        return seat_state.read(m for m in members if m.get("Name") == seat)
 
     async def spy(self, supervisor_seat: str, target_seat: str, mode: str) -> None:
         """Ring the supervisor's own phone; when it answers it hears (listen), speaks to the

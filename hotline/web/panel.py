@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hotline import ami
+from hotline import ami, seat_state
 from hotline.seats import Seat
 from hotline.unit_of_work import UnitOfWork
 from hotline.web.auth import check_csrf_header, remote
@@ -213,7 +213,8 @@ def panel(web: Web, request: Request, session: Session, user: User) -> Response:
                   sip=sip_config(seat, web.settings.bind_host, _ws(web)),
                   types=[(t.value, t.label_zh) for t in OrderType],
                   reasons=PAUSE_REASONS, target_s=web.settings.answer_target_s,
-                  roles=[(r.value, r.label_zh) for r in Role])
+                  roles=[(r.value, r.label_zh) for r in Role],
+                  states={k: zh for k, (zh, _en) in seat_state.LABELS.items()})
 
 
 @staff_live(SEATED, refused)
@@ -226,8 +227,10 @@ async def events(web: Web, request: Request, user: User) -> Response:
 
     async def stream():
         try:
+            now = await live.state_of(seat) if live.connected else None
             yield {"event": "hello", "data": json.dumps(
-                {"seat": seat, "connected": live.connected})}
+                {"seat": seat, "connected": live.connected,
+                 "seat_state": now.as_json() if now else None}, ensure_ascii=False)}
             while True:
                 news = await queue.get()
                 yield {"event": news["type"], "data": json.dumps(news, ensure_ascii=False)}
@@ -273,7 +276,9 @@ async def state(web: Web, request: Request, user: User, body: bytes) -> Response
         return _json_error(str(exc) or "电话系统无响应", 503)
     await web.run(lambda s: audit(s, user.login, f"seat_{what}", None, remote(request),
                                   at=web.clock(), seat=seat.name, reason=reason))
-    return JSONResponse({"ok": True, "state": what, "reason": reason})
+    now = await web.live.state_of(seat.name)  # what the PBX made of it, not what was asked
+    return JSONResponse({"ok": True, "state": what, "reason": reason,
+                         "seat_state": now.as_json() if now else None})
 
 
 def own_order(web: Web, session: Session, user: User, number: str) -> WorkOrder:

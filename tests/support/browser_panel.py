@@ -57,6 +57,11 @@ def cli(data_dir: Path, *args: str, timeout: float = 120) -> str:
     return proc.stdout
 
 
+def seat_line(data_dir: Path, seat: str) -> str:
+    """What `hotline seats list` says of one seat."""
+    return next(ln for ln in cli(data_dir, "seats", "list").splitlines() if ln.startswith(seat))
+
+
 def prepare(data_dir: Path, after_setup=None, **config: object) -> hotline_settings.Settings:
     """The demo court, the line open, users li (seat1001), wang (supervisor, sup9001) and
     zhao (no seat), and a caller who phoned before; ``after_setup(settings)`` runs once
@@ -106,6 +111,17 @@ def main(data_dir: Path, out: Path) -> None:
             login(page, base, "/panel", "li")
             page.wait_for_function("() => window.hotline && window.hotline.registered", timeout=15000)
             result["steps"].append("registered")
+            # `pbx start` put the seat in its queues unpaused, and its phone is now
+            # registered: the PBX rings it, so the page must say so before any button
+            page.wait_for_function("() => window.hotline.state === 'ready'", timeout=10000)
+            result["state_at_load"] = page.inner_text("#state")
+            result["listed_at_load"] = seat_line(data_dir, "seat1001")
+            result["listed_no_phone"] = seat_line(data_dir, "seat1002")  # nobody registered
+            page.select_option("#pause-reason", index=0)
+            page.click("#btn-pause")
+            page.wait_for_function("() => window.hotline.state === 'paused'", timeout=10000)
+            result["paused_text"] = page.inner_text("#state")
+            result["listed_paused"] = seat_line(data_dir, "seat1001")
             page.click("#btn-ready")
             page.wait_for_function("() => window.hotline.state === 'ready'", timeout=10000)
             result["ready_text"] = page.inner_text("#state")
@@ -136,7 +152,7 @@ def main(data_dir: Path, out: Path) -> None:
             page.screenshot(path=str(shots / "panel-ringing.png"), full_page=True)
 
             page.click("#btn-answer")
-            page.wait_for_function("() => window.hotline.state === 'talking'", timeout=15000)
+            page.wait_for_function("() => window.hotline.state === 'on_call'", timeout=15000)
             page.wait_for_function("() => document.querySelector('#call-state').textContent === '通话中'",
                                    timeout=20000)
             result["answered_after_s"] = round(time.time() - placed, 2)

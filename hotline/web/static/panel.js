@@ -19,19 +19,19 @@
 
   const post = (url, data) => window.staffPost(url, data, cfg.csrf);
 
-  // ---- seat state ---------------------------------------------------------------
-  const STATE_ZH = { ready: "就绪", pause: "示忙", wrapup: "话后整理", offline: "下线",
-                     ringing: "振铃", talking: "通话中" };
-  function showState(state, reason) {
+  // ---- seat state: what the PBX says of the seat, in the console's words -------------
+  // (hotline/seat_state.py reads it for the console, this page and `hotline seats list`)
+  function showState(state, label) {
     seen.state = state;
     const el = $("state");
-    el.textContent = STATE_ZH[state] + (reason && state === "pause" ? "（" + reason + "）" : "");
-    el.className = "state " + (state === "pause" ? "paused" : state);
+    el.textContent = label || cfg.states[state] || state;
+    el.className = "state " + state;
   }
+  function showSeat(s) { if (s) showState(s.state, s.label); }
   async function changeState(state, reason) {
     try {
-      await post("/panel/state", { state: state, reason: reason || "" });
-      showState(state, reason);
+      const r = await post("/panel/state", { state: state, reason: reason || "" });
+      showSeat(r.seat_state);
       say("");
     } catch (e) { say(e.message, true); }
   }
@@ -102,7 +102,12 @@
   // ---- events pushed by the server ------------------------------------------------
   function listen() {
     const es = new EventSource("/panel/events");
-    es.addEventListener("hello", () => { $("feed").textContent = "已连接"; });
+    es.addEventListener("hello", (e) => {
+      const d = JSON.parse(e.data);
+      $("feed").textContent = d.connected ? "已连接" : "已连接（电话系统未连接）";
+      if (d.seat_state) showSeat(d.seat_state);
+      else if (!d.connected) showState("unknown");
+    });
     es.onerror = () => { $("feed").textContent = "重新连接中…"; };
     es.addEventListener("pop", (e) => {
       const d = JSON.parse(e.data);
@@ -116,7 +121,7 @@
       const d = JSON.parse(e.data);
       seen.events.push(["answered", d.uid]);
       if (current && current.uid === d.uid) { current.answeredAt = d.at; tick(); }
-      showState("talking");
+      showState("on_call");
     });
     es.addEventListener("gone", (e) => {
       const d = JSON.parse(e.data);
@@ -135,10 +140,8 @@
     });
     es.addEventListener("state", (e) => {
       const d = JSON.parse(e.data);
-      seen.events.push(["state", d.state, d.paused, d.reason]);
-      if (d.state === "on_call" || d.state === "ringing") return;
-      if (d.state === "offline") { showState("offline"); return; }
-      showState(d.paused ? (d.reason === "话后整理" ? "wrapup" : "pause") : "ready", d.reason);
+      seen.events.push(["state", d.state, d.reason]);
+      showSeat(d);
     });
   }
   function resetPop() {
@@ -165,7 +168,7 @@
     session.on("confirmed", () => {
       $("call-state").textContent = "通话中";
       callButtons("talking");
-      showState("talking");
+      showState("on_call");
     });
     session.on("hold", () => { $("btn-hold").textContent = "恢复"; $("call-state").textContent = "保持中"; });
     session.on("unhold", () => { $("btn-hold").textContent = "保持"; $("call-state").textContent = "通话中"; });
@@ -176,7 +179,7 @@
       $("btn-hold").textContent = "保持";
       $("call-state").textContent = "无";
       if (talked) changeState("wrapup"); // R1: no new call rings until the order is written up
-      else if (seen.state === "ringing") showState("ready");
+      // not answered: the PBX's news of the seat (ready again, or auto-paused) follows
     };
     session.on("ended", over);
     session.on("failed", over);
