@@ -69,20 +69,47 @@ def test_r7_an_expired_or_forged_link_says_so(web):
 
 
 def test_r5_delivery_receipts_count_only_with_twilio_s_signature(web):
-    client, _signer, order_id, sessions, _clock, settings = web
+    _client, _signer, order_id, sessions, _clock, platform = web
     with sessions.begin() as s:
         n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
         n.status, n.provider_id = "sent", "SM" + "b" * 32
     url = "http://127.0.0.1:8368/twilio/status"
     form = {"MessageSid": "SM" + "b" * 32, "MessageStatus": "delivered"}
-    forged = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": "AAAA"})
-    assert forged.status_code == 403
-    sig = RequestValidator("tok").compute_signature(url, form)
-    good = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sig})
-    assert good.status_code == 204
+    twilio = platform.settings.with_(  # never sends here: nothing listens on port 9
+        sms_provider="twilio", twilio_account_sid="AC" + "0" * 32, twilio_from="+12025550100",
+        twilio_base_url="http://127.0.0.1:9")
+    with built(twilio) as p:
+        client = TestClient(create_app(p))
+        forged = client.post("/twilio/status", data=form,
+                             headers={"X-Twilio-Signature": "AAAA"})
+        assert forged.status_code == 403
+        sig = RequestValidator("tok").compute_signature(url, form)
+        good = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sig})
+        assert good.status_code == 204
     with sessions() as s:
         n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
         assert (n.status, n.delivered_at is not None) == ("delivered", True)
+
+
+@pytest.mark.parametrize("token", ["tok", ""])
+def test_r5_receipts_are_not_taken_unless_twilio_sends_the_texts(web, token):
+    """A signature made with an empty token used to be accepted when Twilio was not the
+    provider: anyone could mark a text delivered. (Twilio as the provider without a
+    token is refused by the settings already.)"""
+    _client, _signer, order_id, sessions, _clock, platform = web
+    with sessions.begin() as s:
+        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
+        n.status, n.provider_id = "sent", "SM" + "c" * 32
+    url = "http://127.0.0.1:8368/twilio/status"
+    form = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "delivered"}
+    sig = RequestValidator(token).compute_signature(url, form)
+    with built(platform.settings.with_(twilio_auth_token=token)) as p:
+        r = TestClient(create_app(p)).post("/twilio/status", data=form,
+                                           headers={"X-Twilio-Signature": sig})
+    assert r.status_code == 404
+    with sessions() as s:
+        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
+        assert (n.status, n.delivered_at) == ("sent", None)
 
 
 def test_r5_r8_the_department_head_sees_the_department_s_open_orders(web):

@@ -1,6 +1,8 @@
 """Delivery receipts from the SMS provider (R5): ``POST /twilio/status``, Twilio's status
 callback. A receipt is believed only with Twilio's signature; a text that failed or could
-not be delivered is flagged for an operator to phone the recipient instead."""
+not be delivered is flagged for an operator to phone the recipient instead. The address
+does not exist (404) unless Twilio is the provider and its auth token is set: a signature
+computed with an empty token is no signature."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ DELIVERY = {"delivered": "delivered", "failed": "failed", "undelivered": "undeli
 @public(reads="form")
 def twilio_status(web: Web, request: Request, session, form) -> Response:
     settings = web.settings
+    if settings.sms_provider != "twilio" or not settings.twilio_auth_token:
+        return PlainTextResponse("not found", status_code=404)
     params = {k: str(v) for k, v in form.items()}
     url = f"{settings.public_url.rstrip('/')}{request.url.path}"
     if request.url.query:
