@@ -307,11 +307,21 @@ def process(sessions: sessionmaker, root: Path, analyser: Analyser, rules: Rules
 def queue(session: Session, court: str) -> list[tuple[WorkOrder, Recording]]:
     """听留言: messages transcribed and waiting for an operator, those with an urgent flag
     first, then the oldest."""
+    return _waiting(session, court, Recording.processed_at.is_not(None))
+
+
+def unprocessed(session: Session, court: str) -> list[tuple[WorkOrder, Recording]]:
+    """Messages waiting for an operator that this batch has not reached yet (it runs on
+    the first working day after they were left, R6): operators may listen to them before
+    it does. Ordered like :func:`queue`."""
+    return _waiting(session, court, Recording.processed_at.is_(None))
+
+
+def _waiting(session: Session, court: str, processed) -> list[tuple[WorkOrder, Recording]]:
     rows = session.execute(
         select(WorkOrder, Recording).join(Recording, Recording.call_id == WorkOrder.call_id)
         .where(WorkOrder.court == court, Recording.kind == "message",
-               WorkOrder.status == OrderStatus.MESSAGE_PENDING.value,
-               Recording.processed_at.is_not(None))
+               WorkOrder.status == OrderStatus.MESSAGE_PENDING.value, processed)
         .order_by(WorkOrder.created_at)).all()
     urgent = {f.recording_id for f in session.scalars(select(Flag).where(
         Flag.recording_id.in_([r.id for _, r in rows]), Flag.kind == "urgent"))}
@@ -319,4 +329,4 @@ def queue(session: Session, court: str) -> list[tuple[WorkOrder, Recording]]:
 
 
 __all__ = ["Analyser", "BatchReport", "Rules", "analyse", "apply", "process",
-           "queue", "save_flags"]
+           "queue", "save_flags", "unprocessed"]

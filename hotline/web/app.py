@@ -7,6 +7,7 @@ area that owns them.
 * hotline/web/login.py — logging in and out (users, sessions: hotline/web/auth.py);
 * hotline/web/review.py — the supervisor's review of flagged recordings (R4.7/R4.8);
 * hotline/web/panel.py — the seat operator's softphone, screen pop and order form;
+* hotline/web/messages_page.py — the after-hours messages to hear and confirm (R6);
 * hotline/web/console.py — the supervisor's wall board, listen-in, reminders;
 * hotline/web/ledger_page.py — the monthly ledger.
 
@@ -29,7 +30,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hotline.platform import Platform
-from hotline.web import auth, console, feedback, ledger_page, login, panel, receipts, review
+from hotline.web import (
+    auth,
+    console,
+    feedback,
+    ledger_page,
+    login,
+    messages_page,
+    panel,
+    receipts,
+    review,
+)
 from hotline.web.live import LiveLine
 from hotline.web.views import Web
 
@@ -61,7 +72,7 @@ def create_app(platform: Platform, clock: Callable[[], datetime] | None = None) 
 
     app = Starlette(routes=[
         *feedback.routes, *receipts.routes, *login.routes, *review.routes, *panel.routes,
-        *console.routes, *ledger_page.routes,
+        *console.routes, *ledger_page.routes, *messages_page.routes,
         Route("/static/vendor/jssip.min.js", jssip, methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
     ], middleware=[auth.middleware(platform.settings)], lifespan=lifespan)

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from hotline.web.auth import check_csrf, remote
 from hotline.web.models import User
 from hotline.web.staff import local, render, say
-from hotline.web.views import Web, staff
+from hotline.web.views import Refusal, Web, staff
 from recordings import review
 from recordings.models import Recording
 from workorder.types import OrderType
@@ -48,7 +48,7 @@ ACTION_ZH = {"view": "查看", "play": "收听", "download": "下载", "refused"
              "review": "复核", "report": "书面报告（R4.7）", "escalate": "紧急报告（R4.8）",
              "login": "登录", "login_failed": "登录失败", "logout": "退出",
              "deleted": "删除文件"}
-__all__ = ["PLAY_WINDOW", "routes", "transcript_tokens"]
+__all__ = ["PLAY_WINDOW", "gone", "refusal", "routes", "send_audio", "transcript_tokens"]
 
 DETAIL_ZH = {"range": "范围", "note": "意见", "rule": "依据", "order": "工单", "to": "报告对象",
              "flags": "标记", "path": "地址", "role": "角色", "reason": "原因"}
@@ -75,13 +75,22 @@ def transcript_tokens(rec: Recording) -> list[dict]:
             for w, space in zip(ws, review.spaced(ws), strict=True)]
 
 
-def refused(web: Web, request: Request, session: Session, user: User) -> Response:
-    rid = request.path_params.get("id")
-    known = rid is not None and session.get(Recording, rid) is not None
-    review.audit(session, user.login, "refused", rid if known else None, remote(request),
-                 at=web.clock(), path=request.url.path, role=user.role)
-    return say(web, request, user, "只有班长可以查看和收听被标记的录音。"
-               "录音含当事人个人信息，本次访问已记入审计日志。", 403)
+def refusal(text: str) -> Refusal:
+    """A 403 that says ``text`` and is itself in the audit log, naming the recording in the
+    path (``{id}``) when there is one."""
+
+    def refused(web: Web, request: Request, session: Session, user: User) -> Response:
+        rid = request.path_params.get("id")
+        known = rid is not None and session.get(Recording, rid) is not None
+        review.audit(session, user.login, "refused", rid if known else None, remote(request),
+                     at=web.clock(), path=request.url.path, role=user.role)
+        return say(web, request, user, text, 403)
+
+    return refused
+
+
+refused = refusal("只有班长可以查看和收听被标记的录音。"
+                  "录音含当事人个人信息，本次访问已记入审计日志。")
 
 
 def on_recording(reads: str | None = None) -> Callable:
@@ -199,6 +208,14 @@ def do_escalate(web, session, rid, user, now, note, data) -> dict:
 @on_recording()
 def audio(web: Web, request: Request, session: Session, user: User,
           rec: Recording) -> Response:
+    return send_audio(web, request, session, user, rec)
+
+
+def send_audio(web: Web, request: Request, session: Session, user: User,
+               rec: Recording) -> Response:
+    """The file of ``rec`` to someone allowed to hear it (410 if it is gone), with HTTP
+    Range; ``?download=1`` as an attachment. Each playback or download is one audit row
+    (:data:`PLAY_WINDOW`); a HEAD request is not audited."""
     why = gone(web, rec)
     if why:
         return say(web, request, user, why, 410)
