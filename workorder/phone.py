@@ -29,7 +29,7 @@ def normalize(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
-    text = raw.strip().replace("-", "").replace(" ", "")
+    text = _compact(raw)
     if text.lower() in _WITHHELD or not _NUMBER.match(text):
         return None
     digits = text.lstrip("+")
@@ -40,6 +40,28 @@ def normalize(raw: str | None) -> str | None:
     if not 3 <= len(digits) <= _DIGITS_MAX:
         return None
     return digits
+
+
+def _compact(raw: str) -> str:
+    return raw.strip().replace("-", "").replace(" ", "")
+
+
+def parse_caller(raw: str) -> str | None:
+    """A caller's number typed by a person (a test call, an order taken in the hall): the
+    number :func:`normalize` gives, or None when it is withheld — empty, ``-`` (what a
+    listing shows for no number) or a word a trunk sends instead (``anonymous``…).
+
+    Anything else raises :class:`PhoneError`: a caller ID from the trunk that is not a
+    number is a fact to keep (R2), a typed one is a mistake to correct.
+    """
+    if _compact(raw).lower() in _WITHHELD:
+        return None
+    number = normalize(raw)
+    if number is None:
+        raise PhoneError(f"{clip_raw(raw)[:30]!r} is not a phone number: digits, optionally "
+                         f"after a +, 3 to {_DIGITS_MAX} of them (empty or - for a withheld "
+                         "number)")
+    return number
 
 
 def clip_raw(raw: str | None) -> str:

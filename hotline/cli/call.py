@@ -11,13 +11,21 @@ import click
 from sqlalchemy import select
 
 from hotline import ami
-from hotline.cli.common import Fail, call_summary, now_utc, order_summary, pass_platform
+from hotline.cli.common import (
+    Fail,
+    call_summary,
+    now_utc,
+    order_summary,
+    pass_platform,
+    phone_number,
+)
 from hotline.platform import Platform
 from workorder.models import Call, WorkOrder
 
 
 @click.command(name="call")
-@click.option("--caller", required=True, help="Caller ID the call presents.")
+@click.option("--caller", required=True, callback=phone_number,
+              help="Caller ID the call presents: a phone number, or empty or - to withhold it.")
 @click.option("--keys", default="", help="Keys pressed in the menu, e.g. 3 or 9WWWW3.")
 @click.option("--delay", default=2.0, show_default=True, help="Seconds before the keys.")
 @click.option("--stay", default=20.0, show_default=True, help="Seconds the caller stays on.")

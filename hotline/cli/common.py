@@ -23,6 +23,7 @@ from hotline import ami, bootstrap, pbx
 from hotline.platform import Platform
 from hotline.settings import Settings, SettingsError
 from recordings.speech_models import ModelInstallError
+from workorder import phone
 from workorder.errors import DomainError
 from workorder.models import Call, WorkOrder
 from workorder.rules import Answers, Complaint
@@ -130,6 +131,18 @@ def by_option(fn: Callable) -> Callable:
     return click.option("--by", default=None, callback=_who, show_default="$HOTLINE_OPERATOR "
                         "or the login name", help="Who does this (kept in the order's "
                         "history).")(fn)
+
+
+def phone_number(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A caller's number as typed (``--caller``, ``--phone``): the text, stripped; ``""``
+    when withheld (empty, ``-`` or ``anonymous``). Anything that is not a phone number is
+    refused in one line before the command does anything."""
+    if value is None:
+        return None
+    try:
+        return value.strip() if phone.parse_caller(value) else ""
+    except phone.PhoneError as exc:
+        raise Fail(f"{param.opts[0]}: {exc}") from None
 
 
 def court_option(fn: Callable) -> Callable:

@@ -22,6 +22,7 @@ from hotline.cli.common import (
     now_utc,
     order_summary,
     pass_platform,
+    phone_number,
     unit,
 )
 from hotline.platform import Platform
@@ -183,7 +184,8 @@ def history(platform, session, number, court, as_json):
 @command.command(name="new")
 @click.option("--channel", required=True, help="hotline, hall, kiosk, web or wechat.")
 @click.option("--type", "order_type", required=True, help="1–6 (R3).")
-@click.option("--phone", default=None)
+@click.option("--phone", default=None, callback=phone_number,
+              help="The caller's number (empty or - when withheld).")
 @click.option("--name", default="")
 @click.option("--content", default="")
 @click.option("--case", "case_number", default=None)
@@ -205,8 +207,10 @@ def new(platform, session, channel, order_type, phone, name, content,
 @click.option("--version", type=int, required=True,
               help="The version you read (orders show); refused if someone changed it since.")
 @click.option("--name")
-@click.option("--phone")
-@click.option("--callback-phone")
+@click.option("--phone", callback=phone_number,
+              help="The caller's number (empty or - to clear it).")
+@click.option("--callback-phone", callback=phone_number,
+              help="The number to call back (empty or - to clear it).")
 @click.option("--type", "order_type")
 @click.option("--content")
 @click.option("--case", "case_number")
