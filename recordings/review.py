@@ -77,7 +77,9 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 def spaced(ws: list[Word]) -> list[bool]:
     """Whether a space follows each word as the transcript is read: none between Chinese
     characters (the recogniser's spaces are not the speaker's), one between other words."""
-    out = []
+    out: list[bool] = []
+    if not ws:  # no transcript (a flag set by hand, a lost transcript): nothing to space
+        return out
     for w, nxt in zip(ws, [*ws[1:], None], strict=True):
         joined = bool(nxt and w.word and nxt.word and _CJK.match(w.word[-1])
                       and _CJK.match(nxt.word[0]))

@@ -634,3 +634,13 @@ def test_hotline_users_add_list_disable_password(settings):
     assert run("seat", "li", "seat1001").exit_code == 0
     assert re.search(r"li\s+operator\s+disabled\s+seat1001", run("list").output)
     assert run("seat", "li").exit_code == 2
+
+
+def test_r4_7_a_recording_with_no_transcript_still_opens(web):
+    """A flag set by hand (or a recording whose transcript was lost) has no transcript;
+    its page, where the write-up and escalation buttons are, answered 500."""
+    with web.sessions.begin() as s:
+        s.get(Recording, web.abusive).transcript = None
+    page = web.login("wang").get(f"/review/{web.abusive}")
+    assert page.status_code == 200, page.text[-2000:]
+    assert "整理成书面材料报院领导（R4.7）" in page.text
