@@ -1,4 +1,5 @@
-"""The command line refuses what is wrong: a caller number that is not one (R2)."""
+"""The command line says what is true and refuses what is wrong: a caller number that is
+not one (R2) and what `hotline call --wait` saw of the call (R2/R3)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from sqlalchemy import func, select
 from support import court
 
 from hotline import ami
+from hotline.cli import call as call_cli
 from hotline.cli import main
 from workorder import phone
 from workorder.models import Call, WorkOrder
 from workorder.registration import Arrival, choose_type, register_call
 from workorder.types import OrderType
+
+NIGHT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 22:00 in Beijing, a Monday
 
 
 @pytest.fixture
@@ -160,3 +164,67 @@ def test_r2_an_order_taken_by_hand_may_have_no_phone_and_an_edit_may_clear_it(ho
     code, out = hotline("orders", "edit", number, "--version", "2", "--phone", "-")
     assert code == 0 and "caller_phone '13800138000' → None" in out
     assert json.loads(hotline("orders", "show", number, "--json")[1])["caller_phone"] is None
+
+
+# ---- 2. `hotline call --wait` tells what is true (R2/R3) -------------------------------------
+def test_r3_the_wait_shows_the_order_of_a_call_registered_after_its_first_look(
+        hotline, fake_line):
+    fake_line.script = [(0.6, "register"), (1.2, "choose 4")]
+    code, out = hotline("call", "--caller", "13800138000", "--keys", "4", "--timeout", "10")
+    assert code == 0, out
+    assert out.startswith("call hl-test0000: order ") and out.strip().endswith(
+        "type 4 (信访申诉), line open")
+
+
+def test_r3_a_caller_still_in_the_menu_has_an_order_and_is_said_to_be_in_the_menu(
+        hotline, fake_line, platform):
+    code, out = hotline("call", "--caller", "13800138000", "--timeout", "1", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    with platform.uow() as s:
+        order = s.scalar(select(WorkOrder))
+    assert result["state"] == "in_menu" and result["order"]["number"] == order.number
+    code, out = hotline("call", "--caller", "13800138001", "--timeout", "1")
+    assert code == 0 and "still in the menu after 1 s (no type chosen yet)" in out
+    assert "not registered" not in out
+
+
+def test_r2_a_caller_who_hangs_up_in_the_menu_is_told_so_with_the_order(hotline, fake_line):
+    fake_line.script = [(0.0, "register"), (0.5, "hangup")]
+    code, out = hotline("call", "--caller", "13800138000", "--timeout", "10")
+    assert code == 0, out
+    assert out.startswith("call hl-test0000: order ")
+    assert out.strip().endswith("call ended in the menu before a type was chosen "
+                                "(hung up in the menu)")
+
+
+def test_r2_a_call_the_line_never_registered_is_one_line_exit_2(hotline, fake_line):
+    fake_line.script = []
+    code, out = hotline("call", "--caller", "13800138000", "--timeout", "0")
+    assert code == 2
+    assert out.strip().splitlines() == [
+        "Error: call hl-test0000 was placed but the line had not registered it after 0 s; is "
+        "the FastAGI server running (`hotline up` or `hotline serve`)?"]
+
+
+def test_the_wait_looks_until_settled_or_the_deadline_and_then_once_more():
+    """The decision without a database: looks are made until the call is past the menu,
+    and the last look, however late, is the one reported."""
+    clock = iter(range(100))
+    call, order = Call(order_type=None, mode="open"), WorkOrder(number="20261124-0001")
+    looks = iter([(None, None), (call, None), (call, order)])
+    (c, o), waited = call_cli.wait_for(lambda: next(looks), 3, clock=lambda: next(clock),
+                                       sleep=lambda _s: None)
+    assert (c, o, waited) == (call, order, 3) and not call_cli.settled(c, o)
+    chosen = Call(order_type=2, mode="open")
+    looks = iter([(call, order), (chosen, order)])
+    (c, _o), _w = call_cli.wait_for(lambda: next(looks), 10, clock=lambda: next(clock),
+                                    sleep=lambda _s: None)
+    assert c is chosen and call_cli.settled(chosen, order)
+    assert call_cli.settled(Call(order_type=None, mode="closed"), order)
+    assert call_cli.settled(Call(order_type=None, mode="open", ended_at=NIGHT), order)
+    assert not call_cli.settled(chosen, None)  # a call has its order from the start (R2)
+
+
+def test_the_default_wait_covers_the_delay_and_the_keys():
+    assert call_cli.key_seconds("9WWWW3") == 4.5 and call_cli.key_seconds("w1") == 0.75

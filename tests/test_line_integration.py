@@ -275,7 +275,7 @@ def test_a_sip_call_through_the_trunk_with_rfc4733_keys_enters_the_hotline(line)
     result = json.loads(out)
     assert result["via"] == "sip"
     assert not result["uniqueid"].startswith("hl-")  # the trunk's own leg, not the Local one
-    assert result["order"]["type"] == 5
+    assert result["state"] == "chosen" and result["order"]["type"] == 5
     assert result["order"]["caller_phone"] == "13877778888"
 
 

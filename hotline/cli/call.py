@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
+from datetime import datetime
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline import ami
 from hotline.cli.common import (
@@ -20,7 +23,78 @@ from hotline.cli.common import (
     phone_number,
 )
 from hotline.platform import Platform
+from hotline.settings import Settings
 from workorder.models import Call, WorkOrder
+from workorder.types import CallOutcome, OrderType
+
+Seen = tuple[Call | None, WorkOrder | None]  # one look: the call's record and its order
+
+
+def look(session: Session, via: str, uniqueid: str, caller: str, placed_at: datetime) -> Seen:
+    """The call's record and its order as the line has them now (None: not yet)."""
+    if via == "local":
+        query = select(Call).where(Call.uniqueid == uniqueid)
+    else:  # the trunk leg has its own id: find it by caller and time
+        query = (select(Call).where(Call.caller_raw == caller, Call.received_at >= placed_at)
+                 .order_by(Call.id.desc()).limit(1))
+    call = session.scalar(query)
+    if call is None:
+        return None, None
+    return call, session.scalar(select(WorkOrder).where(WorkOrder.call_id == call.id))
+
+
+def settled(call: Call | None, order: WorkOrder | None) -> bool:
+    """Whether waiting longer could tell more: no, once the call has its order (R2) and the
+    caller has left the menu — a type chosen (R3), the line closed (R6) or the call over."""
+    return (call is not None and order is not None
+            and (call.order_type is not None or call.mode == "closed"
+                 or call.ended_at is not None))
+
+
+def wait_for(see: Callable[[], Seen], timeout: float, clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep, every: float = 0.2) -> tuple[Seen, float]:
+    """Look until :func:`settled` or ``timeout`` seconds have passed; the last look and how
+    long it took. A look after the deadline is always made, so what was true then is told."""
+    start = clock()
+    while True:
+        seen = see()
+        waited = clock() - start
+        if settled(*seen) or waited >= timeout:
+            return seen, waited
+        sleep(every)
+
+
+def describe(uniqueid: str, call: Call | None, order: WorkOrder | None, waited: float,
+             settings: Settings) -> tuple[dict, str]:
+    """What is true of the call after the wait, as JSON and as one line. The line never
+    registered it: :class:`Fail`."""
+    if call is None:
+        raise Fail(f"call {uniqueid} was placed but the line had not registered it after "
+                   f"{waited:.0f} s; is the FastAGI server running (`hotline up` or "
+                   "`hotline serve`)?")
+    data = {"uniqueid": call.uniqueid, "call": call_summary(call),
+            "order": order_summary(order, settings)}
+    head = f"call {call.uniqueid}: " + (f"order {order.number}" if order else "no order yet")
+    if call.mode == "closed":
+        data["state"], text = "closed", f"{head}, line closed ({call.mode_reason})"
+    elif call.order_type is not None:
+        label = OrderType(call.order_type).label_zh
+        data["state"], text = "chosen", f"{head} type {call.order_type} ({label}), line open"
+    elif call.ended_at is None:
+        data["state"] = "in_menu"
+        text = f"{head}, call still in the menu after {waited:.0f} s (no type chosen yet)"
+    elif call.outcome == CallOutcome.IVR_HANGUP:
+        data["state"] = "hung_up_in_menu"
+        text = f"{head}, call ended in the menu before a type was chosen (hung up in the menu)"
+    else:
+        data["state"] = "ended"
+        text = f"{head}, call ended ({call.outcome or 'no outcome'}) with no type chosen"
+    return data, text
+
+
+def key_seconds(keys: str) -> float:
+    """How long the far end takes to send ``keys`` (SendDTMF: 250 ms a key, w 0.5 s, W 1 s)."""
+    return sum(1.0 if k == "W" else 0.5 if k == "w" else 0.25 for k in keys)
 
 
 @click.command(name="call")
@@ -34,11 +108,14 @@ from workorder.models import Call, WorkOrder
 @click.option("--via", type=click.Choice(["local", "sip"]), default="local", show_default=True,
               help="local: a Local channel into the dialplan; sip: a real SIP call through "
               "the trunk, keys as RFC 4733 events.")
-@click.option("--wait/--no-wait", default=True, help="Wait for the menu choice and show it.")
+@click.option("--wait/--no-wait", default=True,
+              help="Wait until the caller leaves the menu (or hangs up) and show the order.")
+@click.option("--timeout", type=click.FloatRange(0), default=None,
+              help="Seconds --wait waits (default: the delay and the keys' time, plus 25).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_platform
 def command(platform: Platform, caller: str, keys: str, delay: float, stay: float, say: str,
-            via: str, wait: bool, as_json: bool) -> None:
+            via: str, wait: bool, timeout: float | None, as_json: bool) -> None:
     """Place a real call into the hotline through Asterisk (AMI Originate)."""
     settings = platform.settings
     ami.validate_call(caller, keys)
@@ -50,33 +127,15 @@ def command(platform: Platform, caller: str, keys: str, delay: float, stay: floa
 
     placed_at = now_utc()
     uniqueid = asyncio.run(place())
-    result: dict = {"uniqueid": uniqueid, "via": via}
-    if wait:
-        deadline = time.monotonic() + delay + 25
-        while time.monotonic() < deadline:
-            with platform.uow() as session:
-                if via == "local":
-                    query = select(Call).where(Call.uniqueid == uniqueid)
-                else:  # the trunk leg has its own id: find it by caller and time
-                    query = (select(Call).where(Call.caller_raw == caller,
-                                                Call.received_at >= placed_at)
-                             .order_by(Call.id.desc()).limit(1))
-                row = session.scalar(query)
-                if row is not None and (row.order_type is not None or row.ended_at
-                                        or row.mode == "closed"):
-                    order = session.scalar(select(WorkOrder).where(WorkOrder.call_id == row.id))
-                    result.update(uniqueid=row.uniqueid, call=call_summary(row),
-                                  order=order_summary(order, settings))
-                    break
-            time.sleep(0.2)
-        else:
-            raise Fail(f"call {uniqueid} was placed but not registered in time; is the "
-                       "FastAGI server running (`hotline up` or `hotline serve`)?")
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
-    elif "order" in result:
-        o = result["order"]
-        click.echo(f"call {uniqueid}: order {o['number']} type {o['type']} "
-                   f"({o['type_label']}), line {result['call']['mode']}")
+    if not wait:
+        result, text = {"uniqueid": uniqueid}, f"call {uniqueid} placed"
     else:
-        click.echo(f"call {uniqueid} placed")
+        def see() -> Seen:
+            with platform.uow() as session:
+                return look(session, via, uniqueid, caller, placed_at)
+
+        limit = delay + key_seconds(keys) + 25 if timeout is None else timeout
+        (call, order), waited = wait_for(see, limit)
+        result, text = describe(uniqueid, call, order, waited, settings)
+    result["via"] = via
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else text)
