@@ -1,5 +1,6 @@
 """The command line says what is true and refuses what is wrong: a caller number that is
-not one (R2) and what `hotline call --wait` saw of the call (R2/R3)."""
+not one (R2), what `hotline call --wait` saw of the call (R2/R3) and which courts the
+ledger covers (R9)."""
 
 from __future__ import annotations
 
@@ -228,3 +229,25 @@ def test_the_wait_looks_until_settled_or_the_deadline_and_then_once_more():
 
 def test_the_default_wait_covers_the_delay_and_the_keys():
     assert call_cli.key_seconds("9WWWW3") == 4.5 and call_cli.key_seconds("w1") == 0.75
+
+
+# ---- 3. the ledger says which courts it covers (R9) ------------------------------------------
+def test_r9_the_ledger_covers_every_court_unless_one_is_named_and_its_help_says_so(hotline):
+    code, out = hotline("ledger", "--help")
+    assert "the court in the settings" not in out
+    assert "Only this court's orders (default: every court on" in out
+    assert "ranked side by side" in out
+    for where in (court.MID, court.PRIMARY):
+        code, out = hotline("orders", "new", "--channel", "hall", "--type", "2",
+                            "--court", where)
+        assert code == 0, out
+    month = datetime.now(UTC).astimezone(court.service().calendar.tz).strftime("%Y-%m")
+    code, out = hotline("ledger", "--month", month, "--format", "json", "-o", "-")
+    data = json.loads(out)
+    assert data["totals"]["orders"] == 2
+    assert sorted(r["court"] for r in data["courts"]) == sorted([court.MID, court.PRIMARY])
+    code, out = hotline("ledger", "--month", month, "--court", court.PRIMARY,
+                        "--format", "json", "-o", "-")
+    data = json.loads(out)
+    assert data["totals"]["orders"] == 1 and [r["court"] for r in data["courts"]] == [
+        court.PRIMARY]

@@ -8,14 +8,15 @@ from pathlib import Path
 import click
 
 from hotline import ledger_export
-from hotline.cli.common import Fail, court_option, now_utc, unit
+from hotline.cli.common import Fail, now_utc, unit
 from hotline.platform import Platform
 from workorder import ledger as ledger_mod
 
 
 @click.command(name="ledger")
 @click.option("--month", required=True, help="YYYY-MM")
-@court_option
+@click.option("--court", default=None, help="Only this court's orders (default: every "
+              "court on the platform, ranked side by side).")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -24,7 +25,8 @@ from workorder import ledger as ledger_mod
 @unit
 def command(platform: Platform, session, month: str, court: str | None, fmt: str,
             output: Path | None) -> None:
-    """The monthly ledger (台账, R9): volumes, rates with definitions, rankings, laggards."""
+    """The monthly ledger (台账, R9): volumes, rates with definitions, rankings, laggards —
+    of every court on the platform, or of the one --court names."""
     settings = platform.settings
     data = ledger_mod.build(session, month, settings.tz, now_utc(), court=court,
                             target_s=settings.answer_target_s)
