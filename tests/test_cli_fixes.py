@@ -1,6 +1,6 @@
 """The command line says what is true and refuses what is wrong: a caller number that is
-not one (R2), what `hotline call --wait` saw of the call (R2/R3) and which courts the
-ledger covers (R9)."""
+not one (R2), what `hotline call --wait` saw of the call (R2/R3), which courts the ledger
+covers (R9), and counts in words that agree with them (R6)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import json
 import threading
 import time
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from support import court
+from support.speech import line
+from test_recording_store import message
 
 from hotline import ami
 from hotline.cli import call as call_cli
@@ -232,7 +234,8 @@ def test_the_default_wait_covers_the_delay_and_the_keys():
 
 
 # ---- 3. the ledger says which courts it covers (R9) ------------------------------------------
-def test_r9_the_ledger_covers_every_court_unless_one_is_named_and_its_help_says_so(hotline):
+def test_r9_the_ledger_covers_every_court_unless_one_is_named_and_its_help_says_so(hotline,
+                                                                                tmp_path):
     code, out = hotline("ledger", "--help")
     assert "the court in the settings" not in out
     assert "Only this court's orders (default: every court on" in out
@@ -251,3 +254,41 @@ def test_r9_the_ledger_covers_every_court_unless_one_is_named_and_its_help_says_
     data = json.loads(out)
     assert data["totals"]["orders"] == 1 and [r["court"] for r in data["courts"]] == [
         court.PRIMARY]
+    book = tmp_path / "l.xlsx"
+    assert hotline("ledger", "--month", month, "-o", str(book))[1] == (
+        f"ledger {month} (all courts): 2 orders → {book}\n")
+    assert hotline("ledger", "--month", month, "--court", court.PRIMARY, "-o", str(book))[1] == (
+        f"ledger {month} ({court.PRIMARY}): 1 order → {book}\n")
+    assert hotline("ledger", "--month", "2001-01", "-o", str(book))[1] == (
+        f"ledger 2001-01 (all courts): 0 orders → {book}\n")
+
+
+# ---- 4. counts agree with their nouns (R6) ----------------------------------------------------
+@pytest.fixture
+def no_model(settings, monkeypatch):
+    """No speech model: the messages become orders to be listened to (R6)."""
+    monkeypatch.setenv("HOTLINE_MODELS_DIR", str(settings.data_dir / "no-models"))
+    return settings
+
+
+@pytest.mark.parametrize("spoken, silent, summary", [
+    (0, 0, "no messages waiting"),
+    (1, 0, "1 message: 1 order to confirm (`hotline messages list`), 0 empty, 0 transcribed"),
+    (0, 1, "1 message: 0 orders to confirm (`hotline messages list`), 1 empty, 0 transcribed"),
+    (2, 0, "2 messages: 2 orders to confirm (`hotline messages list`), 0 empty, 0 transcribed"),
+])
+def test_r6_messages_process_counts_in_words_that_agree(no_model, platform, hotline, spoken,
+                                                        silent, summary):
+    for n in range(spoken + silent):
+        audio = line(0.3, "법원", 0.3) if n < spoken else line(0.6)
+        message(platform, f"1700000900.{n}", audio, caller=f"1380013800{n}",
+                left=NIGHT + timedelta(minutes=n))
+    code, out = hotline("messages", "process", "--workers", "1")
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    total = spoken + silent
+    if total:
+        label = f"processing {total} message{'s' if total != 1 else ''}"
+        assert lines[0] == label  # the progress bar, off a terminal: its label once
+        lines = lines[1:]
+    assert len(lines) == 1 and lines[0].startswith(summary), lines

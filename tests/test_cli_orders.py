@@ -68,7 +68,7 @@ def test_an_order_goes_from_the_hall_to_the_petition_office_and_back(hotline, tm
     data = json.loads(hotline("ledger", "--month", month, "--format", "json", "-o", "-"))
     assert data["totals"]["orders"] == 1 and data["rates"]["callback_satisfaction"] == 1.0
     out = hotline("ledger", "--month", month, "-o", str(tmp_path / "l.xlsx"))
-    assert "1 orders" in out
+    assert "1 order →" in out
     assert openpyxl.load_workbook(tmp_path / "l.xlsx")["考核指标"]["A1"].value == "指标"
 
 

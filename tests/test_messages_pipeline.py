@@ -193,7 +193,7 @@ def test_r6_by_hand_with_a_progress_bar_and_a_clear_error_for_a_closed_day(store
                       "--workers", "1", env=env)
     data = json.loads(out.stdout)
     assert data["total"] == 1 and len(data["order_numbers"]) == 1
-    assert "messages" in out.stderr  # the progress bar
+    assert "processing 1 message" in out.stderr  # the progress bar
     listed = hotline_cli(store, "messages", "list", "--json", env=env)
     assert [r["number"] for r in json.loads(listed.stdout)] == data["order_numbers"]
 

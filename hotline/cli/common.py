@@ -184,6 +184,11 @@ def emit(data: object, as_json: bool, text: str) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str) if as_json else text)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 order``, ``0 orders``, ``2 orders``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def local(dt: datetime | None, settings: Settings) -> str | None:
     """An instant in the court's time, to the second."""
     return dt.astimezone(settings.tz).isoformat(timespec="seconds") if dt else None

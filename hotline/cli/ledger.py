@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from hotline import ledger_export
-from hotline.cli.common import Fail, now_utc, unit
+from hotline.cli.common import Fail, counted, now_utc, unit
 from hotline.platform import Platform
 from workorder import ledger as ledger_mod
 
@@ -41,4 +41,5 @@ def command(platform: Platform, session, month: str, court: str | None, fmt: str
         ledger_export.write(data, fmt, output)
     except OSError as exc:
         raise Fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"ledger {month} ({court or 'all courts'}): {data.totals.orders} orders → {output}")
+    click.echo(f"ledger {month} ({court or 'all courts'}): "
+               f"{counted(data.totals.orders, 'order')} → {output}")

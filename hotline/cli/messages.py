@@ -3,6 +3,7 @@ waiting to be heard, confirm what was heard."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 
 import click
@@ -10,6 +11,7 @@ import click
 from hotline.cli.common import (
     Fail,
     by_option,
+    counted,
     court_option,
     emit,
     local,
@@ -55,12 +57,13 @@ def process(platform: Platform, day: datetime | None, workers: int | None,
     if total == 0:
         emit({"total": 0}, as_json, "no messages waiting")
         return
-    with click.progressbar(length=total, label="messages", show_pos=True,
-                           file=click.get_text_stream("stderr")) as bar:
+    # off a terminal the bar is its label alone, once: a sentence, not a stray word
+    with click.progressbar(length=total, label=f"processing {counted(total, 'message')}",
+                           show_pos=True, file=sys.stderr) as bar:
         report = platform.speech.messages(
             before, workers, progress=lambda done, _t, _p: bar.update(done - bar.pos))
-    lines = [f"{report.total} messages: {len(report.orders)} orders to confirm "
-             f"(`hotline messages list`), {report.empty} empty, "
+    lines = [f"{counted(report.total, 'message')}: {counted(len(report.orders), 'order')} "
+             f"to confirm (`hotline messages list`), {report.empty} empty, "
              f"{report.transcribed} transcribed in {report.wall_s:.1f} s"]
     lines += [f"  unreadable {p}: {why}" for p, why in report.unreadable]
     lines += [f"  missing {p}" for p in report.missing]
