@@ -295,6 +295,6 @@ async def spy(web: Web, request: Request, user: User, body: bytes) -> Response:
 routes = [
     Route("/console", console, methods=["GET"]),
     Route("/console/board.json", board_json, methods=["GET"]),
-    Route("/console/reminders/{id:int}", remind, methods=["POST"]),
+    Route("/console/reminders/{id:id}", remind, methods=["POST"]),
     Route("/console/spy", spy, methods=["POST"]),
 ]

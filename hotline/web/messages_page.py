@@ -283,6 +283,6 @@ def confirm(web: Web, request: Request, session: Session, user: User,
 
 routes = [
     Route("/messages", messages, methods=["GET"]),
-    Route("/messages/{id:int}/audio", audio, methods=["GET"]),
+    Route("/messages/{id:id}/audio", audio, methods=["GET"]),
     Route("/messages/{number}/confirm", confirm, methods=["POST"]),
 ]

@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from hotline.web.auth import check_csrf, remote
 from hotline.web.models import User
-from hotline.web.staff import local, render, say
+from hotline.web.staff import BadRequest, local, query_id, render, say
 from hotline.web.views import Refusal, Web, staff
 from recordings import review
 from recordings.models import Recording
@@ -235,12 +235,11 @@ def send_audio(web: Web, request: Request, session: Session, user: User,
 
 @staff("supervisor", refused)
 def audit_log(web: Web, request: Request, session: Session, user: User) -> Response:
-    def number(name: str) -> int | None:
-        raw = request.query_params.get(name, "")
-        return int(raw) if raw.isdigit() else None
-
-    recording = number("recording")
-    rows = review.audit_entries(session, recording, number("before"), limit=AUDIT_PAGE)
+    try:
+        recording, before = query_id(request, "recording"), query_id(request, "before")
+    except BadRequest as exc:
+        return say(web, request, user, str(exc), 400)
+    rows = review.audit_entries(session, recording, before, limit=AUDIT_PAGE)
     return render(web, request, user, "review_audit.html", recording=recording,
                   rows=[(e, describe(e.detail)) for e in rows], action_zh=ACTION_ZH,
                   older=rows[-1].id if len(rows) == AUDIT_PAGE else None)
@@ -249,12 +248,12 @@ def audit_log(web: Web, request: Request, session: Session, user: User) -> Respo
 routes = [
     Route("/review", review_list, methods=["GET"]),
     Route("/review/audit", audit_log, methods=["GET"]),
-    Route("/review/{id:int}", review_detail, methods=["GET"]),
-    Route("/review/{id:int}/reviewed", action("reviewed", "review", do_reviewed),
+    Route("/review/{id:id}", review_detail, methods=["GET"]),
+    Route("/review/{id:id}/reviewed", action("reviewed", "review", do_reviewed),
           methods=["POST"]),
-    Route("/review/{id:int}/write-up", action("write_up", "report", do_write_up),
+    Route("/review/{id:id}/write-up", action("write_up", "report", do_write_up),
           methods=["POST"]),
-    Route("/review/{id:int}/escalate", action("escalate", "escalate", do_escalate),
+    Route("/review/{id:id}/escalate", action("escalate", "escalate", do_escalate),
           methods=["POST"]),
-    Route("/recordings/{id:int}/audio", audio, methods=["GET"]),
+    Route("/recordings/{id:id}/audio", audio, methods=["GET"]),
 ]

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hotline.seats import Seat
+from hotline.web import MAX_ID_DIGITS
 from hotline.web.auth import ROLE_ZH, csrf_token
 from hotline.web.models import User
 from hotline.web.views import Web, page
@@ -28,9 +29,22 @@ def parse_json(body: bytes) -> dict:
         data = json.loads(body or b"{}")
     except ValueError:
         raise BadRequest("the request is not JSON") from None
+    except RecursionError:  # nested deeper than the interpreter's stack: no form sends that
+        raise BadRequest("the request's JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("the request is not a JSON object")
     return data
+
+
+def query_id(request: Request, name: str) -> int | None:
+    """A record id from the query string, None if absent; BadRequest if it is not one (a
+    number too long for the database included)."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return None
+    if not (raw.isdigit() and len(raw) <= MAX_ID_DIGITS):
+        raise BadRequest(f"{name}={raw[:40]!r} 不是有效的编号")
+    return int(raw)
 
 
 def sip_config(seat: Seat, host: str, ws_url: str) -> dict:
