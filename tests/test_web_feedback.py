@@ -134,3 +134,22 @@ def test_r5_the_judge_s_text_links_the_order_and_the_head_s_the_department(web):
     assert jobs.link_for(texts["dispatch"]) == signer.feedback_url(order_id)
     assert jobs.link_for(texts["copy"]).startswith("http://127.0.0.1:8368/d/")
     assert signer.department_id(jobs.link_for(texts["copy"]).rsplit("/", 1)[1]) == dept
+
+
+def test_public_pages_are_not_framed_cached_or_scripted_and_send_no_referer(web):
+    """The login, the judge's feedback page (it shows a complaint), the department's page
+    and the thanks had none of the staff pages' headers."""
+    client, signer, order_id, _sessions, _clock, _p = web
+    with _sessions() as s:
+        order = s.get(WorkOrder, order_id)
+        number, dept = order.number, order.department_id
+    pages = {"/login": client.get("/login"), "/f": client.get(f"/f/{signer.token(order_id)}"),
+             "/d": client.get(signer.department_url(dept).replace("http://127.0.0.1:8368", "")),
+             "/done": client.get(f"/done/{number}")}
+    for name, r in pages.items():
+        assert r.status_code == 200, name
+        h = r.headers
+        assert "script-src 'none'" in h["content-security-policy"], name
+        assert "frame-ancestors 'none'" in h["content-security-policy"], name
+        assert (h["x-frame-options"], h["cache-control"], h["referrer-policy"]) == (
+            "DENY", "private, no-store", "no-referrer"), name

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -40,6 +41,7 @@ from hotline.web import (
     panel,
     receipts,
     review,
+    staff,
 )
 from hotline.web.live import LiveLine
 from hotline.web.views import Web
@@ -75,7 +77,8 @@ def create_app(platform: Platform, clock: Callable[[], datetime] | None = None) 
         *console.routes, *ledger_page.routes, *messages_page.routes,
         Route("/static/vendor/jssip.min.js", jssip, methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
-    ], middleware=[auth.middleware(platform.settings)], lifespan=lifespan)
+    ], middleware=[auth.middleware(platform.settings), Middleware(staff.DefaultHeaders)],
+        lifespan=lifespan)
     app.state.web = web
     app.state.live = live
     return app

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -90,4 +91,33 @@ def secure_headers(response: Response, nonce: str = "", connect_src: str = "") -
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     return response
+
+
+class DefaultHeaders:
+    """ASGI middleware: an HTML page that set no Content-Security-Policy of its own (the
+    login, the judges' feedback and department pages, the thanks) gets the staff pages'
+    headers with no script at all: not framed, not cached (a feedback page shows a
+    complaint), and no Referer (their addresses carry the judge's token)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def start(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)  # edits the message's own list
+                if ("content-security-policy" not in headers
+                        and headers.get("content-type", "").startswith("text/html")):
+                    fresh = secure_headers(Response())
+                    for name in ("Content-Security-Policy", "Cache-Control", "X-Frame-Options"):
+                        headers[name] = fresh.headers[name]
+                    headers["Referrer-Policy"] = "no-referrer"
+                    headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, start)
 
