@@ -15,6 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from workorder import directory
 from workorder.ledger import RATES, Ledger, Row
 from workorder.types import Role
 
@@ -87,13 +88,28 @@ def to_json(led: Ledger) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, default=str)
 
 
+# A text a spreadsheet would take for a formula (=HYPERLINK(…), +1, -1, @SUM…, or one of
+# these after a tab or carriage return). Names come from the court's directory files,
+# whose import warns about them.
+FORMULA_START = (*directory.FORMULA_START, "\t", "\r")
+
+
+def looks_like_formula(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def _csv_cell(value: object) -> object:
+    """CSV cells have no type: a leading apostrophe is how spreadsheets read text."""
+    return f"'{value}" if looks_like_formula(value) else value
+
+
 def to_csv(led: Ledger) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     for title, headers, rows in sections(led):
         w.writerow([f"【{title}】"])
         w.writerow(headers)
-        w.writerows(rows)
+        w.writerows([_csv_cell(v) for v in row] for row in rows)
         w.writerow([])
     return buf.getvalue()
 
@@ -144,6 +160,8 @@ def _workbook(led: Ledger) -> Workbook:
             for cell, v in zip(ws[ws.max_row], row, strict=False):
                 if isinstance(v, Pct):
                     cell.number_format = "0.0%"
+                elif looks_like_formula(v):
+                    cell.data_type = "s"  # openpyxl made it a formula: it is a name
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
             longest = max([_text_width(header)]

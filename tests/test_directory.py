@@ -813,3 +813,19 @@ def test_the_demo_files_are_valid_utf8_csv_tables():
                                                "leaders"]
     for p in folder.glob("*.csv"):
         p.read_bytes().decode("utf-8")  # the demo files are UTF-8, no GBK
+
+
+def test_r9_a_name_that_starts_like_a_formula_is_kept_as_text_with_a_warning(session,
+                                                                             tmp_path):
+    """Directory names reach the ledger's workbook: the import says which cell would be
+    read as a formula (the workbook writes it as text)."""
+    folder = copy_data(tmp_path)
+    deps = folder / "departments.csv"
+    deps.write_text(deps.read_text(encoding="utf-8").replace(
+        ",内勤,", ",=1+cmd|calc!A0,", 1), encoding="utf-8")
+    report = run_import(session, *[folder / name for name in FILES])
+    assert report.ok, report.errors
+    warned = [n for n in report.notes if "formula" in n]
+    assert len(warned) == 1 and "departments.csv row 2, 联络员职务" in warned[0], report.notes
+    assert session.scalar(select(Department.liaison_post).where(
+        Department.name == "立案庭", Department.court == MID)) == "=1+cmd|calc!A0"

@@ -247,3 +247,28 @@ def test_r9_the_workbook_columns_fit_chinese_text(month, tmp_path):
     # 口径: definitions of 60 characters and more stop at the cap and wrap
     assert width("考核指标", "D") == ledger_export.MAX_WIDTH <= 60
     assert wb["考核指标"]["D2"].alignment.wrap_text
+
+
+EVIL = '=HYPERLINK("http://127.0.0.1:9/x","点我")'
+
+
+def test_r9_a_name_that_looks_like_a_formula_stays_text_in_the_workbook_and_csv(month,
+                                                                                tmp_path):
+    """A department named like a formula in the court's directory file became a live
+    formula in the downloaded workbook (formula injection)."""
+    from workorder.models import Department
+    for d in month.scalars(select(Department)):
+        d.name = EVIL + d.name
+    month.flush()
+    led = ledger.build(month, "2026-11", SH, NOW)
+    ledger_export.write(led, "xlsx", tmp_path / "l.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "l.xlsx")["部门排名"]
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and {c.data_type for c in cells} == {"s"}
+    assert all(c.value.startswith(EVIL) for c in cells)
+    month.rollback()
+    ledger_export.write(led, "csv", tmp_path / "l.csv")
+    text = (tmp_path / "l.csv").read_text(encoding="utf-8-sig")
+    named = [c for row in csv.reader(io.StringIO(text)) for c in row if EVIL in c]
+    assert named and all(c.startswith("'" + EVIL) for c in named)

@@ -306,6 +306,10 @@ class CaseRow:
 Row = CourtRow | LeaderRow | DepartmentRow | JudgeRow | CaseRow
 
 
+# what a spreadsheet would read as a formula if a name began with it
+FORMULA_START = ("=", "+", "-", "@")
+
+
 def _clean(value: object) -> str:
     return "" if value is None else str(value).strip().strip("\ufeff").strip()
 
@@ -317,10 +321,12 @@ def _limit(column: Any) -> int | None:
 class _Cells:
     """Reads one row's cells, recording an error per bad cell."""
 
-    def __init__(self, origin: Origin, cells: dict[str, str], errors: list[RowError]) -> None:
+    def __init__(self, origin: Origin, cells: dict[str, str], errors: list[RowError],
+                 notes: list[str] | None = None) -> None:
         self.origin = origin
         self.cells = {normalize_header(k): v for k, v in cells.items() if k}
         self.errors = errors
+        self.notes = notes if notes is not None else []
         self.failed = False
 
     def error(self, column: str | None, message: str) -> None:
@@ -329,7 +335,7 @@ class _Cells:
         self.failed = True
 
     def text(self, header: str, *, required: bool = False, limit: int | None = None,
-             person: bool = False) -> str:
+             person: bool = False, phone: bool = False) -> str:
         value = _clean(self.cells.get(header))
         if person:  # "王　正": padding inside a name is layout, not part of it
             value = "".join(value.split())
@@ -340,10 +346,13 @@ class _Cells:
         if limit is not None and len(value) > limit:
             self.error(header, f"{value!r} is longer than {limit} characters")
             return ""
+        if not phone and value.startswith(FORMULA_START):  # a phone is stored as digits
+            self.notes.append(f"{self.origin}, {header}: {value[:40]!r} starts like a "
+                              "spreadsheet formula; kept as text (ledgers write it as text)")
         return value
 
     def mobile(self, header: str, *, required: bool = False) -> str:
-        value = self.text(header, required=required)
+        value = self.text(header, required=required, phone=True)
         if not value:
             return ""
         try:
@@ -353,7 +362,7 @@ class _Cells:
             return ""
 
     def office_phone(self, header: str) -> str:
-        value = self.text(header)
+        value = self.text(header, phone=True)
         if not value:
             return ""
         try:
@@ -517,7 +526,7 @@ class _Import:
                 if not any(_clean(v) for v in cells.values()):
                     continue
                 origin = Origin(src.file, src.sheet, number)
-                reader = _Cells(origin, cells, self.errors)
+                reader = _Cells(origin, cells, self.errors, self.notes)
                 key, row = _PARSERS[src.table](reader, self.today)
                 if key is not None and key in seen[src.table]:
                     first = seen[src.table][key]
