@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["LABELS", "REASON_ZH", "SeatState", "WRAPUP", "by_seat", "read", "reason_zh"]
+__all__ = ["LABELS", "OUT", "REASON_ZH", "SeatState", "WRAPUP", "by_seat", "read", "reason_zh"]
 
 WRAPUP = "话后整理"  # the pause reason the panel's wrap-up sets
 # QueueMember Status is the seat's device state (Asterisk's ast_device_state)
@@ -65,12 +65,15 @@ class SeatState:
                 "rings": self.rings}
 
 
+OUT = SeatState("out")  # a seat QueueStatus does not list
+
+
 def read(rows: Iterable[dict]) -> SeatState:
     """The state of one seat from its QueueMember rows (one per queue; QueueMemberStatus
     and QueueMemberPause events carry the same fields)."""
     rows = list(rows)
     if not rows:
-        return SeatState("out")
+        return OUT
     queues = tuple(sorted(r.get("Queue", "") for r in rows))
     device = DEVICE.get(str(rows[0].get("Status", "")), "unknown")
     paused = [r for r in rows if str(r.get("Paused", "")) == "1"]

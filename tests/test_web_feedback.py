@@ -68,11 +68,21 @@ def test_r7_an_expired_or_forged_link_says_so(web):
     assert aged.status_code == 410 and "链接已过期" in aged.text
 
 
+def dispatch_notice(s, order_id: int) -> Notice:
+    return s.scalar(select(Notice).where(Notice.order_id == order_id,
+                                         Notice.kind == "dispatch"))
+
+
+def sent_by_twilio(sessions, order_id: int, sid: str) -> None:
+    """The order's dispatch text as Twilio accepted it, waiting for its receipt."""
+    with sessions.begin() as s:
+        n = dispatch_notice(s, order_id)
+        n.status, n.provider_id = "sent", sid
+
+
 def test_r5_delivery_receipts_count_only_with_twilio_s_signature(web):
     _client, _signer, order_id, sessions, _clock, platform = web
-    with sessions.begin() as s:
-        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
-        n.status, n.provider_id = "sent", "SM" + "b" * 32
+    sent_by_twilio(sessions, order_id, "SM" + "b" * 32)
     url = "http://127.0.0.1:8368/twilio/status"
     form = {"MessageSid": "SM" + "b" * 32, "MessageStatus": "delivered"}
     twilio = platform.settings.with_(  # never sends here: nothing listens on port 9
@@ -87,7 +97,7 @@ def test_r5_delivery_receipts_count_only_with_twilio_s_signature(web):
         good = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sig})
         assert good.status_code == 204
     with sessions() as s:
-        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
+        n = dispatch_notice(s, order_id)
         assert (n.status, n.delivered_at is not None) == ("delivered", True)
 
 
@@ -97,9 +107,7 @@ def test_r5_receipts_are_not_taken_unless_twilio_sends_the_texts(web, token):
     provider: anyone could mark a text delivered. (Twilio as the provider without a
     token is refused by the settings already.)"""
     _client, _signer, order_id, sessions, _clock, platform = web
-    with sessions.begin() as s:
-        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
-        n.status, n.provider_id = "sent", "SM" + "c" * 32
+    sent_by_twilio(sessions, order_id, "SM" + "c" * 32)
     url = "http://127.0.0.1:8368/twilio/status"
     form = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "delivered"}
     sig = RequestValidator(token).compute_signature(url, form)
@@ -108,7 +116,7 @@ def test_r5_receipts_are_not_taken_unless_twilio_sends_the_texts(web, token):
                                            headers={"X-Twilio-Signature": sig})
     assert r.status_code == 404
     with sessions() as s:
-        n = s.scalar(select(Notice).where(Notice.order_id == order_id, Notice.kind == "dispatch"))
+        n = dispatch_notice(s, order_id)
         assert (n.status, n.delivered_at) == ("sent", None)
 
 

@@ -34,7 +34,7 @@ def list_(platform: Platform, show_secrets: bool) -> None:
 
     states = seat_state.by_seat(asyncio.run(members()))
     for conf, _ in running.seats(platform):
-        st = states.get(conf.name, seat_state.SeatState("out"))
+        st = states.get(conf.name, seat_state.OUT)
         queues = ",".join(st.queues) or "-"
         secret = f"  password {conf.secret}" if show_secrets else ""
         click.echo(f"{conf.name:<10} {conf.display_name:<6} {st.text_en:<24} {queues}{secret}")

@@ -7,10 +7,11 @@ holds is a 404 like any unknown id, not an overflow in the driver.
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 
+MAX_ID_DIGITS = 18  # the longest id a 64-bit integer column is sure to hold
+
 
 class IdConvertor(IntegerConvertor):
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
 
 
 register_url_convertor("id", IdConvertor())
-MAX_ID_DIGITS = 18

@@ -145,7 +145,7 @@ def seat_rows(session: Session, members: list[dict], start: datetime) -> list[di
     states = seat_state.by_seat(members)
     out = []
     for seat in session.scalars(select(Seat).order_by(Seat.role.desc(), Seat.name)):
-        st = states.get(seat.name, seat_state.SeatState("out"))
+        st = states.get(seat.name, seat_state.OUT)
         reason = seat_state.reason_zh(st.reason) if st.state == "paused" else ""
         out.append({"seat": seat.name, "name": seat.display_name or seat.name,
                     "user": users.get(seat.name, ""), "role": seat.role, "state": st.state,
