@@ -5,6 +5,7 @@ the model already there.
 
 The site publishes ``model-list.json`` beside the archives: one entry per model with its
 ``name``, ``size`` and ``md5``; the archive is ``<base>/<name>.zip`` holding one folder.
+Without a network an archive fetched elsewhere installs from a file (:func:`install_file`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -28,6 +30,39 @@ class ModelInstallError(RuntimeError):
     """What went wrong, and what to do about it."""
 
 
+class SiteUnreachable(ModelInstallError):
+    """The model site (or mirror) could not be read: no network, refused, not there."""
+
+
+def _reason(exc: BaseException) -> str:
+    """A library error in a few words: what the network said, not the library's trace."""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed"
+    if isinstance(exc, ValueError):
+        return "not a model list (no JSON)"
+    seen, todo = set(), [exc]
+    while todo:  # requests wraps urllib3 wraps the socket's error: find the socket's
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, socket.gaierror):
+            return "the host name does not resolve: no network, or no DNS"
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, TimeoutError):
+            return "no answer in time"
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror[0].lower() + e.strerror[1:]
+        todo += [x for x in (*e.args, getattr(e, "reason", None), e.__cause__, e.__context__)
+                 if isinstance(x, BaseException)]
+    return type(exc).__name__
+
+
 def is_model(path: Path) -> bool:
     """A Vosk model folder (every model has its acoustic model in am/)."""
     return (path / "am").is_dir()
@@ -40,14 +75,16 @@ def installed(models_dir: Path) -> list[str]:
                   if not p.name.startswith(".") and is_model(p))
 
 
-def model_list(base_url: str, http: requests.Session, timeout: float = 30) -> dict[str, dict]:
+def model_list(base_url: str, http: requests.Session, timeout: float = 30,
+               name: str = "the model") -> dict[str, dict]:
     url = base_url.rstrip("/") + "/model-list.json"
     try:
         r = http.get(url, timeout=timeout)
         r.raise_for_status()
         entries = r.json()
     except (requests.RequestException, ValueError) as exc:
-        raise ModelInstallError(f"cannot read the model list at {url}: {exc}") from None
+        raise SiteUnreachable(f"cannot install {name}: cannot read the model list at {url} "
+                              f"({_reason(exc)})") from None
     return {e["name"]: e for e in entries if isinstance(e, dict) and "name" in e}
 
 
@@ -82,8 +119,8 @@ def _download(http: requests.Session, url: str, part: Path, size: int | None,
                         progress(done, size)
     except requests.RequestException as exc:
         got = part.stat().st_size if part.exists() else 0
-        raise ModelInstallError(
-            f"the download of {url} was interrupted at {got} bytes ({type(exc).__name__}); "
+        raise SiteUnreachable(
+            f"the download of {url} was interrupted at {got} bytes ({_reason(exc)}); "
             "run the same command again to resume") from None
 
 
@@ -105,19 +142,23 @@ def _unpack(archive: Path, into: Path) -> Path:
     return candidates[0]
 
 
+def _check_name(name: str) -> None:
+    if not name or "/" in name or name.startswith("."):
+        raise ModelInstallError(f"{name!r} is not a model name")
+
+
 def install(name: str, models_dir: Path, base_url: str = VOSK_SITE,
             progress: Callable[[int, int | None], None] | None = None,
             http: requests.Session | None = None, timeout: float = 60,
             force: bool = False) -> Path:
     """Install model ``name`` into ``models_dir/name``; returns its folder."""
-    if not name or "/" in name or name.startswith("."):
-        raise ModelInstallError(f"{name!r} is not a model name")
+    _check_name(name)
     models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / name
     if is_model(target) and not force:
         return target
     http = http or requests.Session()
-    models = model_list(base_url, http, timeout)
+    models = model_list(base_url, http, timeout, name)
     entry = models.get(name)
     if entry is None:
         known = ", ".join(sorted(n for n in models if "-cn-" in n or "-small-" in n)[:12])
@@ -137,11 +178,42 @@ def install(name: str, models_dir: Path, base_url: str = VOSK_SITE,
         part.unlink()
         raise ModelInstallError(f"{name}: the archive's MD5 does not match the model list; "
                                 "the download was corrupt and is discarded — run again")
+    _put_in_place(name, models_dir, part, {"size": size, "md5": entry.get("md5"),
+                                           "from": base_url})
+    part.unlink()
+    return target
+
+
+def install_file(name: str, models_dir: Path, archive: Path, md5: str | None = None) -> Path:
+    """Install model ``name`` from an archive already on this machine (fetched elsewhere:
+    no network here), checked against ``md5`` (the model list's) when given. The archive
+    is left where it is; an installed model of that name is replaced only by a good one."""
+    _check_name(name)
+    md5 = md5.strip().lower() if md5 else None
+    if not archive.is_file():
+        raise ModelInstallError(f"cannot install {name}: no file {archive}")
+    try:
+        if md5 and _md5(archive) != md5:
+            raise ModelInstallError(f"the MD5 of {archive} is not {md5} (a corrupt or "
+                                    "different archive)")
+        models_dir.mkdir(parents=True, exist_ok=True)
+        _put_in_place(name, models_dir, archive, {"size": archive.stat().st_size,
+                                                  "md5": md5 or _md5(archive),
+                                                  "from": str(archive.resolve())})
+    except ModelInstallError as exc:
+        raise ModelInstallError(f"cannot install {name}: {exc}; nothing was changed") from None
+    return models_dir / name
+
+
+def _put_in_place(name: str, models_dir: Path, archive: Path, record: dict) -> None:
+    """Unpack beside the models and only then swap the model in: an archive that does not
+    unpack to a model leaves the installed one as it was."""
+    target = models_dir / name
     staging = models_dir / f".{name}.unpacking"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        model = _unpack(part, staging)
+        model = _unpack(archive, staging)
         old = models_dir / f".{name}.old"
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
@@ -150,7 +222,4 @@ def install(name: str, models_dir: Path, base_url: str = VOSK_SITE,
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    part.unlink()
-    (target / ".installed.json").write_text(json.dumps(
-        {"name": name, "size": size, "md5": entry.get("md5"), "from": base_url}))
-    return target
+    (target / ".installed.json").write_text(json.dumps({"name": name, **record}))
