@@ -358,7 +358,7 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
     cmd = install.command(["-f", "-n", "-C", str(conf)], settings.data_dir.resolve(),
                           etc=conf.parent)
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=environment(settings))
     out.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -369,6 +369,13 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
         time.sleep(0.2)
     stop(settings)
     raise PbxError(f"Asterisk did not come up within {timeout:.0f} s; see {log_path}")
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """Asterisk's environment: ours, with TZ the court's time zone for whatever in it reads
+    the C library's clock. (Asterisk's own clock — its log stamps, STRFTIME — reads
+    /etc/localtime and ignores TZ; logger.conf stamps each line with its offset.)"""
+    return {**os.environ, "TZ": settings.timezone}
 
 
 def _ami_ready(settings: Settings) -> bool:

@@ -8,10 +8,9 @@ imports another.
 
 from __future__ import annotations
 
-import logging
-
 import click
 
+from hotline import logs
 from hotline.cli import (
     calendar,
     call,
@@ -51,11 +50,9 @@ COMMANDS = (setup, up, serve, worker, pbx, mode, call, stats, seats, calendar, o
 @click.pass_context
 def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
     """The 12368 litigation-service hotline."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("panoramisk", "alembic"):
-        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    ctx.obj = Invocation(ctx, load(data_dir=data_dir))
+    settings = load(data_dir=data_dir)
+    logs.configure(settings.tz, verbose)
+    ctx.obj = Invocation(ctx, settings)
 
 
 for _module in COMMANDS:
