@@ -78,6 +78,11 @@ class Settings:
     web_port: int = 8368  # the feedback page and Twilio's status callback, on bind_host
     link_max_age_s: int = 10 * 86400  # a text's feedback link expires after this
     public_url: str = "http://127.0.0.1:8368"  # base of the links in texts (feedback page)
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is
+    # believed; "" = none: the address audited is the connection's own.
+    trusted_proxies: str = ""
+    login_attempts_per_minute: int = 20  # per client address, before a password is hashed
+    login_hash_slots: int = 2  # Argon2 hashes at once (64 MiB each) in the web process
     # The panel's softphone connects here (SIP over WebSocket); "" = Asterisk's http_port on
     # bind_host. Behind a TLS proxy: wss://…/ws.
     sip_ws_url: str = ""
@@ -209,6 +214,16 @@ class Settings:
         if quiet_end > start:
             raise SettingsError(f"sms_quiet_until {self.sms_quiet_until} is after staffed_from "
                                 f"{self.staffed_from}: texts would wait into working time (R5)")
+        try:
+            for item in self.trusted_proxies.split(","):
+                if item.strip():
+                    ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError as exc:
+            raise SettingsError(f"trusted_proxies: {exc}; list addresses or networks, "
+                                "comma-separated") from None
+        for name in ("login_attempts_per_minute", "login_hash_slots"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1")
         if self.speech_workers < 1:
             raise SettingsError("speech_workers must be at least 1")
         if self.retention_days < 0:

@@ -6,22 +6,40 @@ hotline/web/login.py, the role checks in hotline/web/views.py).
   operators to their seat. Passwords are hashed with Argon2id (argon2-cffi); a hash
   made with weaker parameters than today's is replaced at the next login.
 * A login lives in Starlette's signed session cookie (HttpOnly, SameSite=Lax, Secure when
-  the public URL is https) for one working day at most. Each request re-reads the user:
-  a disabled user, or one whose password was changed since, is logged out at once.
+  the public URL is https) for one working day at most. The cookie carries the user's
+  session generation (``users.session_generation``); logging out, disabling or enabling
+  the user and changing the password move it on, so every cookie issued before is
+  refused from then on. Each request re-reads the user.
 * Repeated failures lock a login out for a while (5 failures → 1 minute, doubling to 15
   minutes); the count is kept in the audit log, so it holds across restarts and
   processes, and every login and failure is on record. The form never says whether the
   login or the password was wrong, and an unknown login costs as much time as a known one.
+* Before any password is hashed (Argon2 takes 64 MiB and tens of milliseconds), a
+  :class:`LoginGuard` admits the attempt: each client address has a budget of attempts
+  per minute (``login_attempts_per_minute``; a success gives its attempt back), at most
+  ``login_hash_slots`` hashes run at once in the process, and the attempts on one login
+  are checked one after the other, so the lock-out counts every guess, however many are
+  sent in parallel.
+* The client's address is the socket's peer; ``X-Forwarded-For`` is believed only from a
+  proxy named in ``trusted_proxies``.
 * Every form post carries the session's CSRF token.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import ipaddress
+import math
 import re
 import secrets
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -40,9 +58,10 @@ from recordings.models import AuditEntry
 from recordings.review import audit
 from workorder.errors import DomainError
 
-__all__ = ["LoginRefused", "UserError", "add_user", "authenticate", "check_csrf",
-           "check_csrf_header", "csrf_token", "current_user", "find_user", "locked_until",
-           "middleware", "remote", "safe_next", "set_active", "set_password", "sign_in"]
+__all__ = ["LoginBusy", "LoginGuard", "LoginRefused", "UserError", "add_user", "authenticate",
+           "check_csrf", "check_csrf_header", "client_address", "csrf_token", "current_user",
+           "end_sessions", "find_user", "locked_until", "login_key", "middleware", "remote",
+           "safe_next", "set_active", "set_password", "sign_in"]
 
 ROLES = ("operator", "supervisor", "judge", "admin")
 ROLE_ZH = {"operator": "座席员", "supervisor": "班长", "judge": "法官", "admin": "管理员"}
@@ -56,6 +75,8 @@ MAX_FAILURES = 5
 LOCK_FIRST = timedelta(minutes=1)  # after MAX_FAILURES, doubling with each further failure
 LOCK_MAX = timedelta(minutes=15)
 FAILURE_WINDOW = timedelta(hours=1)  # failures older than this are forgotten
+ADDRESSES_KEPT = 10_000  # client addresses the guard remembers (the least recent go first)
+WAITING_MAX = 64  # attempts waiting for a hash slot, across the process; more are turned away
 
 _hasher = PasswordHasher()  # Argon2id with argon2-cffi's (RFC 9106) default parameters
 _dummy: list[str] = []
@@ -122,9 +143,10 @@ def add_user(session: Session, login: str, role: str, password: str, at: datetim
 
 
 def set_password(session: Session, login: str, password: str) -> User:
-    """A new password; the user's sessions end (their fingerprint no longer matches)."""
+    """A new password; the user's sessions end."""
     user = find_user(session, login)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     return user
 
 
@@ -152,8 +174,11 @@ def bind_seat(session: Session, login: str, seat: str | None) -> User:
 
 
 def set_active(session: Session, login: str, active: bool) -> User:
+    """Disable or enable ``login``; either way the sessions opened before end (enabling a
+    user again does not bring back the cookies of before)."""
     user = find_user(session, login)
     user.active = active
+    end_sessions(user)
     return user
 
 
@@ -193,14 +218,21 @@ def _dummy_hash() -> str:
     return _dummy[0]
 
 
+def login_key(login: str) -> str:
+    """The name an attempt is counted under: the login, or what was typed (cut short)."""
+    try:
+        return normalise_login(login)
+    except UserError:
+        return (login or "").strip().lower()[:40] or "?"
+
+
 def authenticate(session: Session, login: str, password: str, now: datetime,
                  remote_addr: str = "") -> User:
     """The user, if the login and password are right, the login is not locked out and the
-    user is active; otherwise :class:`LoginRefused`. Every attempt is in the audit log."""
-    try:
-        key = normalise_login(login)
-    except UserError:
-        key = (login or "").strip().lower()[:40] or "?"
+    user is active; otherwise :class:`LoginRefused`. Every attempt is in the audit log.
+    Attempts on one login must not run in parallel (:class:`LoginGuard` sees to it), or
+    several guesses would be checked before the failures that lock the login are read."""
+    key = login_key(login)
     until = locked_until(session, key, now)
     if until is not None:
         raise LoginRefused("连续登录失败次数过多，该账号暂时锁定。请于 "
@@ -222,6 +254,86 @@ def authenticate(session: Session, login: str, password: str, now: datetime,
     return user
 
 
+class LoginBusy(Exception):
+    """An attempt turned away before hashing; ``retry_after`` is in whole seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.message, self.retry_after = message, retry_after
+
+
+class LoginGuard:
+    """What an attempt passes before its password is hashed, in one process.
+
+    * :meth:`admit` — a token bucket per client address: ``per_minute`` attempts at once,
+      then one more every ``60 / per_minute`` seconds; :meth:`give_back` returns a
+      successful attempt's token, so colleagues behind one address do not run it down;
+    * :meth:`checking` — the attempts on one login one after the other (at most
+      ``MAX_FAILURES`` waiting: more could only be refused by the lock-out), and at most
+      ``slots`` hashes at once in the process.
+
+    Used on the event loop only (no thread locks needed); the asyncio primitives are
+    made again for a new loop."""
+
+    def __init__(self, per_minute: int, slots: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst, self.rate, self.slots, self.clock = per_minute, per_minute / 60, slots, clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._logins: dict[str, list] = {}  # login -> [lock, attempts holding or waiting]
+        self._hashing = asyncio.Semaphore(slots)
+        self._waiting = 0  # attempts not yet holding a hash slot
+
+    def _tokens(self, addr: str, now: float) -> float:
+        tokens, at = self._buckets.pop(addr, (self.burst, now))
+        return min(self.burst, tokens + (now - at) * self.rate)
+
+    def admit(self, addr: str) -> None:
+        """Takes one of ``addr``'s attempts, or raises :class:`LoginBusy`."""
+        now = self.clock()
+        tokens = self._tokens(addr, now)
+        if tokens < 1:
+            self._buckets[addr] = (tokens, now)
+            wait = math.ceil((1 - tokens) / self.rate)
+            raise LoginBusy(f"来自该地址的登录尝试过多，请于 {wait} 秒后再试。", wait)
+        self._buckets[addr] = (tokens - 1, now)
+        while len(self._buckets) > ADDRESSES_KEPT:  # the least recently seen go first
+            self._buckets.popitem(last=False)
+
+    def give_back(self, addr: str) -> None:
+        now = self.clock()
+        self._buckets[addr] = (min(self.burst, self._tokens(addr, now) + 1), now)
+
+    def _on_this_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop, self._logins = loop, {}
+            self._hashing, self._waiting = asyncio.Semaphore(self.slots), 0
+
+    @contextlib.asynccontextmanager
+    async def checking(self, login: str) -> AsyncIterator[None]:
+        """Holds ``login``'s turn and a hash slot while the attempt is checked."""
+        self._on_this_loop()
+        entry = self._logins.setdefault(login, [asyncio.Lock(), 0])
+        if entry[1] >= MAX_FAILURES or self._waiting >= WAITING_MAX:
+            if entry[1] == 0:
+                del self._logins[login]
+            raise LoginBusy("登录请求过多，请稍后再试。", 1)
+        entry[1] += 1
+        self._waiting += 1
+        hashing = False
+        try:
+            async with entry[0], self._hashing:
+                self._waiting, hashing = self._waiting - 1, True
+                yield
+        finally:
+            if not hashing:
+                self._waiting -= 1
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._logins[login]
+
+
 # ---- the session -----------------------------------------------------------------------------
 def session_key(settings: Settings) -> str:
     """The session cookie's signing key: derived from the links' key for this purpose only,
@@ -239,15 +351,16 @@ def middleware(settings: Settings) -> Middleware:
                       https_only=settings.public_url.lower().startswith("https://"))
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def end_sessions(user: User) -> None:
+    """Every session ``user`` has open ends (the cookies keep the generation before)."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def sign_in(request: Request, user: User, now: datetime) -> None:
     """A fresh session for ``user`` (nothing of the anonymous one survives: no fixation)."""
     request.session.clear()
-    request.session.update(uid=user.id, fp=_fingerprint(user), since=now.timestamp(),
-                           csrf=secrets.token_urlsafe(32))
+    request.session.update(uid=user.id, gen=user.session_generation or 0,
+                           since=now.timestamp(), csrf=secrets.token_urlsafe(32))
 
 
 def current_user(request: Request, session: Session, now: datetime) -> User | None:
@@ -256,8 +369,9 @@ def current_user(request: Request, session: Session, now: datetime) -> User | No
         return None
     user = session.get(User, uid)
     since = request.session.get("since")
-    if (user is None or not user.active or request.session.get("fp") != _fingerprint(user)
-            or not isinstance(since, int | float)
+    gen = request.session.get("gen")
+    if (user is None or not user.active or not isinstance(gen, int)
+            or gen != (user.session_generation or 0) or not isinstance(since, int | float)
             or now.timestamp() - since > SESSION_MAX_AGE.total_seconds()):
         return None
     return user
@@ -283,8 +397,45 @@ def check_csrf_header(request: Request) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
+@lru_cache(maxsize=8)
+def _networks(trusted: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item.strip(), strict=False)
+                 for item in trusted.split(",") if item.strip())
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str, forwarded: list[str], trusted: str) -> str:
+    """Who is asking: ``peer`` (the socket's), unless it is one of the ``trusted`` proxies
+    (comma-separated addresses or networks); then the right-most ``X-Forwarded-For`` hop
+    that is not a trusted proxy itself (each proxy appends the address it was reached
+    from; what a client wrote before that is its own say-so)."""
+    networks = _networks(trusted)
+
+    def is_proxy(text: str) -> bool:
+        addr = _address(text)
+        return addr is not None and any(addr in net for net in networks)
+
+    if not networks or not is_proxy(peer):
+        return peer
+    hops = [hop.strip() for value in forwarded for hop in value.split(",")][-32:]
+    for hop in reversed(hops):
+        if not is_proxy(hop):
+            return hop if _address(hop) is not None else peer
+    return peer
+
+
 def remote(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address, as audited and rate-limited (see :func:`client_address`)."""
+    peer = request.client.host if request.client else ""
+    web = getattr(request.app.state, "web", None)
+    trusted = web.settings.trusted_proxies if web is not None else ""
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

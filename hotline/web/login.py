@@ -1,29 +1,37 @@
 """Logging in and out of the staff pages.
 
-* ``GET /login``, ``POST /login`` — the form; Argon2 runs in a worker thread, as every view
-  does. Failures are audited and lock a login out for a while (hotline/web/auth.py).
-* ``POST /logout`` — ends the session (audited).
+* ``GET /login``, ``POST /login`` — the form. Before a password is hashed the attempt
+  passes the application's :class:`~hotline.web.auth.LoginGuard` (the address's budget
+  of attempts, one attempt per login at a time, a few hashes at once); turned away, it is
+  answered 429 with Retry-After. Argon2 runs in a worker thread, as every view does.
+  Failures are audited and lock a login out for a while (hotline/web/auth.py).
+* ``POST /logout`` — ends the user's sessions, this one and any other (audited).
 * ``GET /`` — who is logged in, and where to go from here.
 """
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hotline.web.auth import (
     ROLE_ZH,
+    LoginBusy,
+    LoginGuard,
     LoginRefused,
     authenticate,
     check_csrf,
     csrf_token,
     current_user,
+    end_sessions,
+    login_key,
     remote,
     safe_next,
     sign_in,
 )
-from hotline.web.views import Web, page, public
+from hotline.web.views import Web, page, public, web_of
 from recordings.review import audit
 
 __all__ = ["routes"]
@@ -44,21 +52,48 @@ def login_page(web: Web, request: Request, session) -> Response:
     return _form(request)
 
 
-@public(reads="form")
-def login_submit(web: Web, request: Request, session, data) -> Response:
-    login = str(data.get("login") or "")[:100]
-    if not check_csrf(request, data):
-        return _form(request, 400, "页面已过期，请重新输入登录名和密码。", login)
+def guard_of(request: Request) -> LoginGuard:
+    """The application's guard, made at its first login (on the event loop: no race)."""
+    state = request.app.state
+    if getattr(state, "login_guard", None) is None:
+        settings = web_of(request).settings
+        state.login_guard = LoginGuard(settings.login_attempts_per_minute,
+                                       settings.login_hash_slots)
+    return state.login_guard
+
+
+def _attempt(session: Session, web: Web, request: Request, login: str, password: str,
+             target: str, addr: str) -> tuple[Response, bool]:
+    """One checked attempt, in a worker thread; the response, and whether it succeeded."""
     now = web.clock()
     try:
-        user = authenticate(session, login, str(data.get("password") or ""), now,
-                            remote(request))
+        user = authenticate(session, login, password, now, addr)
     except LoginRefused as refused:  # the failure is kept (committed) with the unit of work
         retry = {"Retry-After": str(int((refused.until - now).total_seconds()) + 1)} \
             if refused.until else None
-        return _form(request, 429 if refused.until else 401, refused.message, login, retry)
+        return _form(request, 429 if refused.until else 401, refused.message, login, retry), False
     sign_in(request, user, now)
-    return RedirectResponse(safe_next(str(data.get("next") or "")), 303)
+    return RedirectResponse(safe_next(target), 303), True
+
+
+async def login_submit(request: Request) -> Response:
+    web = web_of(request)
+    data = await request.form()
+    login = str(data.get("login") or "")[:100]
+    if not check_csrf(request, data):
+        return _form(request, 400, "页面已过期，请重新输入登录名和密码。", login)
+    guard, addr = guard_of(request), remote(request)
+    try:
+        guard.admit(addr)
+        async with guard.checking(login_key(login)):
+            response, ok = await web.run(_attempt, web, request, login,
+                                         str(data.get("password") or ""),
+                                         str(data.get("next") or ""), addr)
+    except LoginBusy as busy:  # turned away before any hashing
+        return _form(request, 429, busy.message, login, {"Retry-After": str(busy.retry_after)})
+    if ok:
+        guard.give_back(addr)
+    return response
 
 
 @public(reads="form")
@@ -67,6 +102,7 @@ def logout(web: Web, request: Request, session, data) -> Response:
         return page("message.html", 400, message="页面已过期，请刷新后再退出。")
     user = current_user(request, session, web.clock())
     if user is not None:
+        end_sessions(user)  # the cookie, if kept, no longer opens anything
         audit(session, user.login, "logout", None, remote(request), at=web.clock())
     request.session.clear()
     return RedirectResponse("/login", 303)

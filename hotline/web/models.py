@@ -26,3 +26,6 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seat: Mapped[str | None] = mapped_column(String(32), unique=True)  # seats.name
+    # A session cookie is good while it carries this number; logging out, disabling,
+    # enabling and a new password move it on (hotline/web/auth.py).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
