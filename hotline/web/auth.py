@@ -330,7 +330,7 @@ class LoginGuard:
             if not hashing:
                 self._waiting -= 1
             entry[1] -= 1
-            if entry[1] == 0:
+            if entry[1] == 0 and self._logins.get(login) is entry:
                 del self._logins[login]
 
 
