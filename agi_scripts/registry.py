@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["AgiCall"], Awaitable[None]]
 _HANDLERS: dict[str, Handler] = {}
-_INFRASTRUCTURE = {"registry", "server", "testing", "variables"}
+_INFRASTRUCTURE = {"registry", "server", "testing", "variables", "waiting"}
 
 
 def handler(fn: Handler) -> Handler:

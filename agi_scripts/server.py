@@ -6,14 +6,22 @@ a 64 KiB cap, replies are read with a deadline, and every failure is contained t
 connection, so a silent, slow, oversized or garbage-sending client never stalls the
 other calls. A handler that raises marks the channel (HOTLINE_AGI_STATUS=FAILED) and the
 dialplan carries on with its defaults: no call is dropped because Python failed.
+
+No handler runs for a stranger: a connection from an address outside ``agi_allow`` is
+closed unread, and a request whose first argument is not the key (``agi_secret``, which
+the dialplan passes to every AGI()) is refused; the channel is marked like a failed
+handler, so a real call with a stale key still goes on with the dialplan's defaults. Each
+refusal is one log line (peer and reason, never a key) and counts in ``stats["refused"]``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +38,30 @@ from workorder.calendar import CourtCalendar
 log = logging.getLogger(__name__)
 HEADER_LIMIT = 64 * 1024  # Asterisk's request header is ~1 KiB; anything this big is abuse
 BACKLOG = 1024
+LOOPBACK_ONLY = (ipaddress.ip_network("127.0.0.1/32"),)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def peer_allowed(peer: str, allow: Iterable[Network]) -> bool:
+    """Is ``peer`` (an address as the socket reports it) inside one of the networks?"""
+    try:
+        address = ipaddress.ip_address(peer.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d
+    return any(address in network for network in allow)
+
+
+def _without_key(headers: dict[str, str]) -> str | None:
+    """Take the key (argument 1) out of the request; the dialplan's own arguments move
+    down one, so handlers read theirs from 1 as before."""
+    key = headers.pop("agi_arg_1", None)
+    n = 2
+    while f"agi_arg_{n}" in headers:
+        headers[f"agi_arg_{n - 1}"] = headers.pop(f"agi_arg_{n}")
+        n += 1
+    return key
 
 
 class AgiHangup(Exception):
@@ -106,13 +138,18 @@ class AgiServer(Application):
     """Routes ``agi_network_script`` to the registered handler of that name."""
 
     def __init__(
-        self, ctx: AgiContext, handlers: dict[str, Handler], read_timeout: float = 5.0
+        self, ctx: AgiContext, handlers: dict[str, Handler], read_timeout: float = 5.0, *,
+        secret: str, allow: Iterable[Network] = LOOPBACK_ONLY,
     ) -> None:
+        if not secret:
+            raise ValueError("the FastAGI server needs a key (agi_secret)")
         # panoramisk binds to a loop at construction: build this inside the running loop.
         super().__init__(loop=asyncio.get_running_loop())
         self.ctx = ctx
         self.read_timeout = read_timeout
-        self.stats = {"served": 0, "failed": 0, "rejected": 0, "hangups": 0}
+        self.allow = tuple(allow)
+        self._secret = secret.encode()
+        self.stats = {"served": 0, "failed": 0, "rejected": 0, "hangups": 0, "refused": 0}
         for name, fn in handlers.items():
             self.add_route(name, fn)
 
@@ -123,9 +160,14 @@ class AgiServer(Application):
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
+            peername = writer.get_extra_info("peername")
+            peer = str(peername[0]) if peername else "unknown peer"
+            if not peer_allowed(peer, self.allow):
+                self._refuse(peer, "address not in agi_allow")
+                return
             headers = await self._read_headers(reader)
             if headers is not None:
-                await self._dispatch(headers, reader, writer)
+                await self._dispatch(peer, headers, reader, writer)
         finally:
             writer.close()
             with contextlib.suppress(Exception):
@@ -153,8 +195,23 @@ class AgiServer(Application):
         log.warning("FastAGI request dropped: %s", why)
         return None
 
-    async def _dispatch(self, headers: dict[str, str], reader, writer) -> None:
-        script = headers.get("agi_network_script", "").strip("/").split("?", 1)[0]
+    def _refuse(self, peer: str, why: str) -> None:
+        self.stats["refused"] += 1
+        log.warning("FastAGI connection from %s refused: %s (%d refused since start)",
+                    peer, why, self.stats["refused"])
+
+    async def _dispatch(self, peer: str, headers: dict[str, str], reader, writer) -> None:
+        if "agi_network_script" not in headers:
+            self._reject("not a FastAGI request (no agi_network_script)")
+            return
+        script = headers["agi_network_script"].strip("/").split("?", 1)[0]
+        key = _without_key(headers)
+        if key is None or not hmac.compare_digest(key.encode(), self._secret):
+            self._refuse(peer, f"{'no' if key is None else 'wrong'} key for {script[:60]!r}")
+            # like a failed handler: the dialplan logs it and goes on with its defaults
+            await _mark_failed(AgiCall(self, headers, reader, writer,
+                                       encoding=self.default_encoding))
+            return
         route = self._route.get(script)
         if route is None:
             self._reject(f"unknown handler {script[:60]!r}")
@@ -169,5 +226,10 @@ class AgiServer(Application):
         except Exception:
             self.stats["failed"] += 1
             log.exception("AGI handler %s failed for %s", script, call.uniqueid)
-            with contextlib.suppress(Exception):
-                await call.set_variable(V.AGI_STATUS, "FAILED")
+            await _mark_failed(call)
+
+
+async def _mark_failed(call: AgiCall) -> None:
+    """HOTLINE_AGI_STATUS=FAILED, if the channel still listens: the dialplan goes on."""
+    with contextlib.suppress(Exception):
+        await call.set_variable(V.AGI_STATUS, "FAILED")

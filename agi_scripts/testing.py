@@ -7,8 +7,12 @@ import asyncio
 
 
 def request_header(script: str, uniqueid: str, callerid: str = "13800138000",
-                   args: tuple[str, ...] = (), calleridname: str = "unknown") -> bytes:
-    """The header Asterisk sends when the dialplan runs AGI(agi://host:port/<script>,…)."""
+                   args: tuple[str, ...] = (), calleridname: str = "unknown",
+                   key: str | None = None) -> bytes:
+    """The header Asterisk sends when the dialplan runs AGI(agi://host:port/<script>,…);
+    ``key`` goes first, as the dialplan passes ${HOTLINE_AGI_KEY} (None: no key at all)."""
+    if key is not None:
+        args = (key, *args)
     lines = [
         "agi_network: yes", f"agi_network_script: {script}", f"agi_request: agi://x/{script}",
         "agi_channel: Local/12368@hotline-00000001;2", "agi_language: zh", "agi_type: Local",
@@ -24,17 +28,24 @@ def request_header(script: str, uniqueid: str, callerid: str = "13800138000",
 
 async def agi_session(host: str, port: int, script: str, uniqueid: str, *,
                       callerid: str = "13800138000", args: tuple[str, ...] = (),
+                      key: str | None = None, source: str | None = None,
                       hangup_after: int | None = None, timeout: float = 10.0) -> list[str]:
     """Run one FastAGI session as Asterisk would; answer each command with success.
-    ``hangup_after=n`` answers n commands, then reports HANGUP as Asterisk does when the
-    caller hangs up. Returns the commands the server sent."""
-    reader, writer = await asyncio.open_connection(host, port)
+    ``key`` is the server's agi_secret (argument 1, as the dialplan sends it); ``source``
+    the local address to connect from (e.g. 127.0.0.2). ``hangup_after=n`` answers n
+    commands, then reports HANGUP as Asterisk does when the caller hangs up. Returns the
+    commands the server sent."""
+    local = (source, 0) if source else None
+    reader, writer = await asyncio.open_connection(host, port, local_addr=local)
     commands: list[str] = []
     try:
-        writer.write(request_header(script, uniqueid, callerid, args))
+        writer.write(request_header(script, uniqueid, callerid, args, key=key))
         await writer.drain()
         while True:
-            line = await asyncio.wait_for(reader.readline(), timeout)
+            try:
+                line = await asyncio.wait_for(reader.readline(), timeout)
+            except ConnectionResetError:  # closed unread: the end, as Asterisk takes it
+                return commands
             if not line:
                 return commands
             commands.append(line.decode().rstrip("\n"))

@@ -17,7 +17,7 @@ CALLBACK = "HOTLINE_CALLBACK"  # ok | invalid
 CALLBACK_NUMBER = "HOTLINE_CALLBACK_NUMBER"
 CHOICE = "HOTLINE_CHOICE"  # after the overflow: 1 callback, 2 message
 IN_MESSAGE = "HOTLINE_IN_MESSAGE"  # 1 while the caller is recording a message
-AGI_STATUS = "HOTLINE_AGI_STATUS"  # FAILED when a handler raised; the dialplan goes on
+AGI_STATUS = "HOTLINE_AGI_STATUS"  # FAILED: a handler raised or the request was refused
 # globals rendered from settings
 AGI = "HOTLINE_AGI"
 SOUNDS = "HOTLINE_SOUNDS"

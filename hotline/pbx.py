@@ -278,7 +278,9 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
         "data_dir": install.data_dir,
         "sbin_dir": str(Path(install.binary).parent),
         "bind_host": settings.bind_host,
+        "agi_host": settings.agi_address,  # the FastAGI server, as the dialplan reaches it
         "agi_port": settings.agi_port,
+        "agi_secret": settings.agi_secret,
         "ami_port": settings.ami_port,
         "ami_user": settings.ami_user,
         "ami_secret": settings.ami_secret,

@@ -81,12 +81,13 @@ async def servers(platform: Platform, with_ami: bool = True) -> AsyncIterator[Se
     writer = DbWriter(platform.uow)
     ctx = AgiContext(court=settings.court_name, calendar=platform.calendar, writer=writer,
                      recordings_dir=settings.recordings_dir, clock=platform.clock)
-    app = AgiServer(ctx, all_handlers(), read_timeout=settings.agi_read_timeout_s)
+    app = AgiServer(ctx, all_handlers(), read_timeout=settings.agi_read_timeout_s,
+                    secret=settings.agi_secret, allow=settings.agi_networks)
     try:
-        server = await app.start(settings.bind_host, settings.agi_port)
+        server = await app.start(settings.agi_address, settings.agi_port)
     except OSError as exc:
         writer.close()
-        raise SettingsError(f"agi_port {settings.agi_port} on {settings.bind_host}: "
+        raise SettingsError(f"agi_port {settings.agi_port} on {settings.agi_address}: "
                             f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
     listener = ami.TimelineListener(writer, platform.calendar.tz)
     try:
@@ -178,9 +179,10 @@ async def serve_until_signalled(platform: Platform, with_ami: bool = True,
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with servers(platform, with_ami=with_ami):
+    async with servers(platform, with_ami=with_ami) as svc:
         count = await login_seats(platform) if login else 0
-        log.info("FastAGI on %s:%s%s. Ctrl-C stops.", settings.bind_host, settings.agi_port,
+        log.info("FastAGI on %s:%s for %s%s. Ctrl-C stops.", settings.agi_address,
+                 settings.agi_port, ", ".join(settings.agi_allow),
                  f"; {count} seats in the queues; the line is up" if login else "")
         await stop.wait()
-    log.info("stopping")
+        log.info("stopping; FastAGI %s", ", ".join(f"{k} {v}" for k, v in svc.agi.stats.items()))

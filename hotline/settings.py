@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -52,6 +53,13 @@ class Settings:
     asterisk_binary: str = ""  # a system Asterisk >= 20 to use instead of the chroot
     prompts_override_dir: str = ""  # court's own recordings, same names as ivr/prompts.txt
     agi_read_timeout_s: float = 5.0  # a silent or half-sent AGI client is dropped after this
+    # FastAGI between machines (README): the server's own address, where `hotline serve`
+    # listens and the dialplan connects ("" = bind_host); the Asterisk nodes that may
+    # connect (addresses or CIDR networks); the key every request carries, rendered into the
+    # dialplan ("" = generated once into <data_dir>/agi.secret).
+    agi_host: str = ""
+    agi_allow: tuple[str, ...] = ("127.0.0.1",)
+    agi_secret: str = ""
     # Work-order deadlines, on working time (R5, R7, R8, R10); see workorder/deadlines.py.
     dispatch_hours: float = 2.0  # R5: forwarded orders dispatched within 2 working hours
     feedback_days: int = 3  # R7: feedback within 3 working days of dispatch
@@ -103,6 +111,25 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'hotline.db').resolve()}"
+
+    @property
+    def agi_address(self) -> str:
+        return self.agi_host or self.bind_host
+
+    @property
+    def agi_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """agi_allow parsed; SettingsError names the entry that is not an address/network."""
+        if not self.agi_allow:
+            raise SettingsError("agi_allow is empty: no Asterisk could reach the FastAGI "
+                                "server; list its address, e.g. agi_allow = [\"127.0.0.1\"]")
+        networks = []
+        for entry in self.agi_allow:
+            try:
+                networks.append(ipaddress.ip_network(entry.strip()))
+            except ValueError as exc:
+                raise SettingsError(f"agi_allow: {entry!r} is not an IP address or CIDR network "
+                                    f"({exc}); e.g. 10.8.0.1 or 10.8.0.0/24") from None
+        return tuple(networks)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -196,6 +223,18 @@ class Settings:
                 raise SettingsError(
                     f"bind_host={addr} is not a loopback address; this build serves 127.0.0.1 only"
                 )
+        if self.agi_host:
+            try:
+                agi = ipaddress.IPv4Address(self.agi_host)
+            except ValueError:
+                raise SettingsError(f"agi_host={self.agi_host!r} is not an IPv4 address") from None
+            if agi.is_unspecified:
+                raise SettingsError("agi_host=0.0.0.0: name the FastAGI server's own address "
+                                    "(the dialplan connects there), e.g. its WireGuard address")
+        _ = self.agi_networks
+        if not _SECRET.fullmatch(self.agi_secret):
+            raise SettingsError("agi_secret must be at least 16 letters, digits, - or _ "
+                                "(it is written into the dialplan); unset it to generate one")
         try:
             _ = self.tz
         except (ZoneInfoNotFoundError, ValueError):
@@ -250,6 +289,7 @@ def _parse_hhmm(name: str, value: str) -> time:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 
 def _coerce(name: str, raw: object) -> object:
@@ -261,6 +301,9 @@ def _coerce(name: str, raw: object) -> object:
             return float(raw)  # type: ignore[arg-type]
         if kind in ("Path", Path):
             return Path(str(raw))
+        if kind == "tuple[str, ...]":  # a TOML list, or "a, b" in a HOTLINE_* variable
+            items = raw if isinstance(raw, list | tuple) else str(raw).replace(",", " ").split()
+            return tuple(str(item) for item in items)
         if kind in ("bool", bool):
             if isinstance(raw, bool):
                 return raw
@@ -300,12 +343,14 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> Settings
     settings = Settings(**values)  # type: ignore[arg-type]
     if not settings.ami_secret:
         settings = settings.with_(ami_secret=stored_secret(settings.data_dir, "ami.secret"))
+    if not settings.agi_secret:
+        settings = settings.with_(agi_secret=stored_secret(settings.data_dir, "agi.secret", 32))
     return settings.validate()
 
 
 def stored_secret(data_dir: Path, name: str, nbytes: int = 18) -> str:
-    """A secret (the AMI password, the links' signing key): generated once, kept in the data
-    folder, readable by root only."""
+    """A secret (the AMI password, the FastAGI key, the links' signing key): generated once,
+    kept in the data folder, readable by its owner only (0600)."""
     path = data_dir / name
     if path.exists():
         return path.read_text().strip()

@@ -30,6 +30,13 @@ def hotline(tmp_path, *args, env=None):
     ({"HOTLINE_TIMEZONE": "Mars/Olympus"}, "not a known IANA zone"),
     ({"HOTLINE_STAFFED_FROM": "18:00"}, "must be before"),
     ({"HOTLINE_CALENDAR_OVERRIDE": "/nonexistent/override.toml"}, "cannot be read"),
+    ({"HOTLINE_AGI_ALLOW": "10.0.0.300"}, "agi_allow: '10.0.0.300' is not an IP address"),
+    ({"HOTLINE_AGI_ALLOW": "127.0.0.1, 10.8.0.1/24"}, "10.8.0.1/24 has host bits set"),
+    ({"HOTLINE_AGI_ALLOW": " "}, "agi_allow is empty"),
+    ({"HOTLINE_AGI_HOST": "0.0.0.0"}, "agi_host=0.0.0.0"),
+    ({"HOTLINE_AGI_HOST": "pbx.example"}, "agi_host='pbx.example' is not an IPv4 address"),
+    ({"HOTLINE_AGI_SECRET": "short"}, "agi_secret must be at least 16"),
+    ({"HOTLINE_AGI_SECRET": "with,a,comma,and,more,than,sixteen"}, "agi_secret must be"),
 ])
 def test_bad_settings_stop_with_one_clear_line(tmp_path, env, needle):
     proc = hotline(tmp_path, "stats", env=env)

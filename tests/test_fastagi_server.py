@@ -36,8 +36,10 @@ def reading(settings):
 
 async def _good_call(settings, uid, key="3"):
     started = time.monotonic()
-    first = await agi_session("127.0.0.1", settings.agi_port, "incoming", uid)
-    second = await agi_session("127.0.0.1", settings.agi_port, "menu", uid, args=(key, "1"))
+    first = await agi_session("127.0.0.1", settings.agi_port, "incoming", uid,
+                              key=settings.agi_secret)
+    second = await agi_session("127.0.0.1", settings.agi_port, "menu", uid, args=(key, "1"),
+                               key=settings.agi_secret)
     return first, second, time.monotonic() - started
 
 
@@ -58,8 +60,9 @@ def test_r2_incoming_registers_and_sets_the_dialplan_variables(settings):
 
 def test_wrong_key_asks_the_dialplan_to_replay(settings):
     async def body(s, svc):
-        await agi_session("127.0.0.1", s.agi_port, "incoming", "c")
-        return await agi_session("127.0.0.1", s.agi_port, "menu", "c", args=("9", "1"))
+        await agi_session("127.0.0.1", s.agi_port, "incoming", "c", key=s.agi_secret)
+        return await agi_session("127.0.0.1", s.agi_port, "menu", "c", args=("9", "1"),
+                                 key=s.agi_secret)
 
     assert run(_serving(settings, body)) == ['SET VARIABLE HOTLINE_MENU "retry"']
 
@@ -86,16 +89,24 @@ BAD = {
     "header over 64 KiB": (b"agi_x: " + b"A" * 70_000 + b"\n\n", False),
     "binary garbage": (bytes(range(256)) * 10 + b"\n\n", False),
     "closes mid-header": (b"agi_network: yes\n", True),
-    "unknown handler": (request_header("no_such_handler", "u1"), False),
-    "path traversal handler": (request_header("../../etc/passwd", "u2"), False),
+    # these carry the key (see _payload), so the server reads how far they go
+    "unknown handler": (lambda key: request_header("no_such_handler", "u1", key=key), False),
+    "path traversal handler": (lambda key: request_header("../../etc/passwd", "u2", key=key),
+                               False),
 }
+
+
+def _payload(case, key):
+    payload = BAD[case][0]
+    return payload(key) if callable(payload) else payload
 
 
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_clients_are_dropped_without_stalling_good_calls(settings, case):
-    payload, close = BAD[case]
+    close = BAD[case][1]
 
     async def body(s, svc):
+        payload = _payload(case, s.agi_secret)
         bad = [asyncio.create_task(_raw(s.agi_port, payload, close)) for _ in range(20)]
         await asyncio.sleep(0.05)
         good = await asyncio.wait_for(_good_call(s, f"good-{case}"), 5)
@@ -111,7 +122,8 @@ def test_bad_clients_are_dropped_without_stalling_good_calls(settings, case):
 
 def test_caller_hanging_up_mid_handler_is_contained(settings):
     async def body(s, svc):
-        cmds = await agi_session("127.0.0.1", s.agi_port, "incoming", "hang", hangup_after=0)
+        cmds = await agi_session("127.0.0.1", s.agi_port, "incoming", "hang", hangup_after=0,
+                                 key=s.agi_secret)
         good = await _good_call(s, "after-hangup")
         return cmds, good, dict(svc.agi.stats)
 
@@ -133,7 +145,12 @@ def test_a_failing_handler_marks_the_channel_and_the_call_goes_on(settings, monk
     monkeypatch.setattr(overflow, "record_overflow", broken)
 
     async def body(s, svc):
-        return await agi_session("127.0.0.1", s.agi_port, "overflow", "x", args=("TIMEOUT",))
+        await agi_session("127.0.0.1", s.agi_port, "incoming", "x", key=s.agi_secret)
+        # the AMI timeline saw it join the queue: overflow acts only for such a call
+        await svc.listener.on_event(None, {"Event": "QueueCallerJoin", "Uniqueid": "x",
+                                           "Queue": "hotline-6", "Position": "1"})
+        return await agi_session("127.0.0.1", s.agi_port, "overflow", "x", args=("TIMEOUT",),
+                                 key=s.agi_secret)
 
     assert run(_serving(settings, body)) == ['SET VARIABLE HOTLINE_AGI_STATUS "FAILED"']
 
@@ -141,7 +158,8 @@ def test_a_failing_handler_marks_the_channel_and_the_call_goes_on(settings, monk
 @pytest.mark.parametrize("caller", ["anonymous", "9" * 300, "张三<script>", "", "+86 138-0013-8000"])
 def test_r2_odd_caller_ids_still_register(settings, caller):
     async def body(s, svc):
-        return await agi_session("127.0.0.1", s.agi_port, "incoming", "odd", callerid=caller)
+        return await agi_session("127.0.0.1", s.agi_port, "incoming", "odd", callerid=caller,
+                                 key=s.agi_secret)
 
     assert len(run(_serving(settings, body))) == 3
     with reading(settings) as session:
