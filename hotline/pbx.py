@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import time
+import zoneinfo
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -52,17 +53,20 @@ class Installation:
 
         In the chroot, ``etc/hosts`` and ``etc/resolv.conf`` (rendered beside the
         configuration) replace the chroot's own, so a name lookup Asterisk might try can
-        only ever ask 127.0.0.1: nothing leaves the machine."""
+        only ever ask 127.0.0.1: nothing leaves the machine; ``etc/localtime`` (the
+        court's zone) gives Asterisk's own clock — log stamps, STRFTIME — court time."""
         if self.chroot is None:
             return [self.binary, *args]
         root = str(self.chroot)
         quoted = " ".join(_sh_quote(a) for a in args)
         guards = ""
         if etc is not None:
-            for name in ("hosts", "resolv.conf"):
-                guards += (f"touch {_sh_quote(root + '/etc/' + name)}; "
-                           f"mount --bind {_sh_quote(str(etc / name))} "
-                           f"{_sh_quote(root + '/etc/' + name)}; ")
+            for name in ("hosts", "resolv.conf", "localtime"):
+                if not (etc / name).exists():
+                    continue
+                target = root + _inside(self.chroot, "/etc/" + name)
+                guards += (f"touch {_sh_quote(target)}; "
+                           f"mount --bind {_sh_quote(str(etc / name))} {_sh_quote(target)}; ")
         script = (
             "set -e; "
             f"mkdir -p {_sh_quote(root + str(share))}; "
@@ -72,6 +76,20 @@ class Installation:
             f"exec chroot {_sh_quote(root)} {self.binary} {quoted}"
         )
         return _in_private_mounts(script)
+
+
+def _inside(chroot: Path, path: str) -> str:
+    """``path`` as the chroot resolves it, its symlinks followed inside the chroot (a bind
+    mount on the host's side would follow an absolute link out of it: the chroot's
+    /etc/localtime links to /usr/share/zoneinfo/...)."""
+    for _ in range(8):
+        here = chroot / path.lstrip("/")
+        if not here.is_symlink():
+            return path
+        link = os.readlink(here)
+        path = link if link.startswith("/") else os.path.normpath(
+            os.path.join(os.path.dirname(path), link))
+    return path
 
 
 def _in_private_mounts(script: str) -> list[str]:
@@ -303,12 +321,28 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
     (paths["etc_dir"] / "resolv.conf").write_text(
         "# the PBX resolves nothing off this machine\nnameserver 127.0.0.1\n"
         "options timeout:1 attempts:1\n")
+    zone = zone_file(settings.timezone)
+    if zone is not None:
+        (paths["etc_dir"] / "localtime").write_bytes(zone)
     for package in ("asterisk_conf", "dialplans"):
         for entry in files(package).iterdir():
             if entry.name.endswith(".conf"):
                 text = render_template(entry.read_text(encoding="utf-8"), values, entry.name)
                 (paths["etc_dir"] / entry.name).write_text(text, encoding="utf-8")
     return paths["etc_dir"] / "asterisk.conf"
+
+
+def zone_file(name: str) -> bytes | None:
+    """The compiled (TZif) file of the IANA zone ``name``, from the system's zone database
+    or the tzdata package; None if neither has it."""
+    for base in zoneinfo.TZPATH:
+        path = Path(base) / name
+        if path.is_file():
+            return path.read_bytes()
+    try:
+        return files("tzdata.zoneinfo").joinpath(*name.split("/")).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return None
 
 
 # ---- running -----------------------------------------------------------------------------------

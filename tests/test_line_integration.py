@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import time
 import wave
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -285,6 +287,19 @@ def test_the_pbx_never_looked_for_an_address_off_this_machine(line):
     log = (line.data_dir / "asterisk" / "log" / "messages.log").read_text(errors="replace")
     assert "Asterisk Ready" in log
     assert "ROOT-SERVERS" not in log and "Unable to lookup" not in log
+
+
+def test_asterisk_logs_in_court_time_with_the_offset(line):
+    """Issue 15: one time zone in every log line. Asterisk's own clock reads the chroot's
+    /etc/localtime (this machine's is UTC); the court's zone is bound there, so its lines
+    read like the hotline's: court time, with the offset."""
+    log = (line.data_dir / "asterisk" / "log" / "messages.log").read_text(errors="replace")
+    ready = [ln for ln in log.splitlines() if "Asterisk Ready" in ln][-1]
+    m = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.\d{3}([+-]\d{4})\]", ready)
+    assert m, ready
+    stamp = datetime.strptime(m.group(1) + m.group(2), "%Y-%m-%d %H:%M:%S%z")
+    assert m.group(2) == "+0800"  # Asia/Shanghai, the settings' default
+    assert abs(datetime.now(UTC) - stamp) < timedelta(minutes=30)
 
 
 def test_asterisk_loaded_the_configuration_without_a_complaint(line):
