@@ -129,8 +129,11 @@ def start_web(platform: Platform) -> tuple:
         sock.close()
         raise SettingsError(f"web_port {settings.web_port} on {settings.bind_host}: "
                             f"{exc.strerror}; set HOTLINE_WEB_PORT to a free port") from None
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from anyone on
+    # 127.0.0.1 as the peer; the app trusts it only from the settings' trusted_proxies
     server = uvicorn.Server(uvicorn.Config(create_app(platform), log_level="warning",
-                                           log_config=None, lifespan="on"))
+                                           log_config=None, lifespan="on",
+                                           proxy_headers=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web",
                               daemon=True)
     thread.start()

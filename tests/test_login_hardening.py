@@ -254,9 +254,6 @@ def test_the_proxies_setting_is_checked(settings):
         settings.with_(login_hash_slots=0).validate()
 
 
-@pytest.mark.xfail(strict=True, reason="uvicorn's own proxy headers (trusting 127.0.0.1) "
-                   "rewrite the peer before the application sees it; hotline/running.py "
-                   "start_web must pass proxy_headers=False to uvicorn.Config")
 def test_through_the_real_server_a_forged_x_forwarded_for_is_not_audited(platform):
     from hotline import running
 
