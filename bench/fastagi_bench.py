@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import platform
+import secrets
 import signal
 import socket
 import sqlite3
@@ -194,13 +195,20 @@ class Level:
     truncated: bool = False
 
 
+# the FastAGI key every session passes as argument 1, as the dialplan does; the hotline
+# server under test is started with it (HOTLINE_AGI_SECRET), the echo server ignores it;
+# load-generator processes inherit it through the environment
+BENCH_KEY = os.environ.setdefault("FASTAGI_BENCH_KEY", "bench-" + secrets.token_hex(16))
+
+
 async def fastagi_call(port: int, uid: str) -> tuple[float, float, list[str], list[str]]:
     from agi_scripts.testing import agi_session
 
     t0 = time.perf_counter()
-    first = await agi_session(HOST, port, "incoming", uid, timeout=10.0)
+    first = await agi_session(HOST, port, "incoming", uid, key=BENCH_KEY, timeout=10.0)
     t1 = time.perf_counter()
-    second = await agi_session(HOST, port, "menu", uid, args=("3", "1"), timeout=10.0)
+    second = await agi_session(HOST, port, "menu", uid, args=("3", "1"), key=BENCH_KEY,
+                               timeout=10.0)
     return t1 - t0, time.perf_counter() - t1, first, second
 
 
@@ -600,7 +608,7 @@ def main() -> int:
             return [PYTHON, me, "--echo-server", str(port)], dict(os.environ)
 
         def hotline(port: int, data: Path) -> tuple[list[str], dict]:
-            env = {**os.environ, "HOTLINE_AGI_PORT": str(port)}
+            env = {**os.environ, "HOTLINE_AGI_PORT": str(port), "HOTLINE_AGI_SECRET": BENCH_KEY}
             for var in ("HOTLINE_CONFIG", "HOTLINE_DATABASE_URL", "HOTLINE_DATA_DIR"):
                 env.pop(var, None)
             exe = [HOTLINE] if Path(HOTLINE).exists() else [
