@@ -24,7 +24,7 @@ import uvicorn
 
 from agi_scripts.registry import all_handlers
 from agi_scripts.server import AgiContext, AgiServer
-from hotline import ami, pbx
+from hotline import ami, pbx, private
 from hotline.db import DbWriter, migrate
 from hotline.demo import load_demo
 from hotline.jobs import consumer
@@ -41,7 +41,8 @@ SWITCH_INTERVAL_S = 0.001
 def setup(platform: Platform, demo: bool = True, prompts: bool = True) -> None:
     """Database schema, demo court, prompts: everything but Asterisk itself. Idempotent."""
     settings = platform.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private.check(settings.data_dir)  # issue 16: secrets and recordings are ours alone
     migrate(settings.db_url)
     if demo:
         with platform.uow.begin() as session:

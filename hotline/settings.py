@@ -354,7 +354,7 @@ def stored_secret(data_dir: Path, name: str, nbytes: int = 18) -> str:
     path = data_dir / name
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     secret = secrets.token_urlsafe(nbytes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import stat
 import subprocess
 import time
 import wave
@@ -366,3 +367,23 @@ def test_r2_r10_an_abandoned_call_is_called_back_and_its_order_forwarded(line):
              "对二审判决不服，要求申诉", "--by", "seat1001")
     out = line.cli("orders", "forward", number, "--by", "seat1001").stdout
     assert "信访部门负责人 吴静 13900000004 [R4.3]" in out
+
+
+def test_the_running_pbx_writes_its_configuration_and_recordings_privately(line):
+    """Issue 16 (last in this module: the calls above left recordings). With the AMI
+    secret in manager.conf or the seats' passwords in pjsip.conf readable, any local
+    account could log into AMI or register as a seat; a WAV readable is a call heard
+    without the supervisor check or an audit row. The hotline runs with umask 077, and so
+    does the Asterisk it starts."""
+    etc = line.data_dir / "asterisk" / "etc"
+    for name in ("manager.conf", "pjsip.conf", "extensions.conf"):
+        assert stat.S_IMODE((etc / name).stat().st_mode) == 0o600, name
+    wavs = list((line.data_dir / "recordings").rglob("*.wav"))
+    assert wavs
+    opened = [f"{p} {stat.filemode(p.stat().st_mode)}"
+              for folder in ("asterisk", "recordings", "sounds")
+              for p in [line.data_dir / folder, *(line.data_dir / folder).rglob("*")]
+              if not p.is_symlink() and p.stat().st_mode & 0o077]
+    assert opened == []
+    for name in ("hotline.db", "ami.secret", "agi.secret"):
+        assert stat.S_IMODE((line.data_dir / name).stat().st_mode) == 0o600, name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from hotline import logs
+from hotline import logs, private
 from hotline.cli import (
     calendar,
     call,
@@ -50,6 +50,7 @@ COMMANDS = (setup, up, serve, worker, pbx, mode, call, stats, seats, calendar, o
 @click.pass_context
 def main(ctx: click.Context, data_dir: str, verbose: bool) -> None:
     """The 12368 litigation-service hotline."""
+    private.restrict_umask()  # before anything is written: secrets, database, configs
     settings = load(data_dir=data_dir)
     logs.configure(settings.tz, verbose)
     ctx.obj = Invocation(ctx, settings)

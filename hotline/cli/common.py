@@ -21,6 +21,7 @@ import click
 
 from hotline import ami, bootstrap, pbx
 from hotline.platform import Platform
+from hotline.private import OpenFolderError
 from hotline.settings import Settings, SettingsError
 from recordings.speech_models import ModelInstallError
 from workorder import phone
@@ -29,7 +30,8 @@ from workorder.models import Call, WorkOrder
 from workorder.rules import Answers, Complaint
 from workorder.types import OrderType
 
-USER_ERRORS = (DomainError, SettingsError, pbx.PbxError, ami.AmiError, ModelInstallError)
+USER_ERRORS = (DomainError, SettingsError, pbx.PbxError, ami.AmiError, ModelInstallError,
+               OpenFolderError)
 
 
 class Fail(click.ClickException):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hotline import running
+from hotline import private, running
 from hotline.cli.common import pass_platform
 from hotline.platform import Platform
 
@@ -12,6 +12,12 @@ from hotline.platform import Platform
 @click.command(name="setup")
 @pass_platform
 def command(platform: Platform) -> None:
-    """Create/upgrade the database, load the demo court, generate the prompts."""
+    """Create/upgrade the database, load the demo court, generate the prompts; make the
+    data folder private to this account."""
+    folder = platform.settings.data_dir
+    changed = private.make_private(folder)
+    if changed:
+        click.echo(f"{folder}: took group and other rights off {changed} "
+                   f"file{'s' if changed != 1 else ''} and folders")
     running.setup(platform)
     click.echo("database, demo court and prompts are ready")
