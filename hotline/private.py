@@ -57,12 +57,13 @@ def make_private(folder: Path) -> int:
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)
         return 1
+    entries = [folder] + [Path(root) / n for root, dirs, names in os.walk(folder)
+                          for n in dirs + names]
     changed = 0
-    for root, dirs, names in os.walk(folder):
-        for entry in [Path(root)] + [Path(root) / n for n in dirs + names]:
-            st = entry.lstat()
-            if stat.S_ISLNK(st.st_mode) or not st.st_mode & OPEN_BITS:
-                continue
-            entry.chmod(stat.S_IMODE(st.st_mode) & ~OPEN_BITS)
-            changed += 1
+    for entry in entries:
+        st = entry.lstat()
+        if stat.S_ISLNK(st.st_mode) or not st.st_mode & OPEN_BITS:
+            continue
+        entry.chmod(stat.S_IMODE(st.st_mode) & ~OPEN_BITS)
+        changed += 1
     return changed

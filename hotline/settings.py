@@ -128,7 +128,7 @@ class Settings:
                 networks.append(ipaddress.ip_network(entry.strip()))
             except ValueError as exc:
                 raise SettingsError(f"agi_allow: {entry!r} is not an IP address or CIDR network "
-                                    f"({exc}); e.g. 10.8.0.1 or 10.8.0.0/24") from None
+                                    f"({exc}); e.g. 198.51.100.1 or 198.51.100.0/24") from None
         return tuple(networks)
 
     @property

@@ -110,16 +110,16 @@ def test_agi_allow_lets_in_the_nodes_it_lists_and_no_others(settings):
 
 
 @pytest.mark.parametrize("peer, allow, expected", [
-    ("10.8.0.1", ["10.8.0.1/32"], True),
-    ("10.8.0.77", ["10.8.0.0/24"], True),
-    ("10.8.1.1", ["10.8.0.0/24"], False),
-    ("192.0.2.10", ["10.8.0.0/24", "192.0.2.10/32"], True),
-    ("::ffff:10.8.0.7", ["10.8.0.0/24"], True),  # an IPv4 peer on a dual-stack socket
+    ("198.51.100.1", ["198.51.100.1/32"], True),
+    ("198.51.100.77", ["198.51.100.0/24"], True),
+    ("203.0.113.1", ["198.51.100.0/24"], False),
+    ("192.0.2.10", ["198.51.100.0/24", "192.0.2.10/32"], True),
+    ("::ffff:198.51.100.7", ["198.51.100.0/24"], True),  # an IPv4 peer on a dual-stack socket
     ("2001:db8::5", ["2001:db8::/32"], True),
     ("2001:db9::5", ["2001:db8::/32"], False),
     ("fe80::1%eth0", ["fe80::/10"], True),
     ("127.0.0.2", ["127.0.0.1/32"], False),
-    ("10.8.0.1", ["2001:db8::/32"], False),
+    ("198.51.100.1", ["2001:db8::/32"], False),
     ("not an address", ["0.0.0.0/0"], False),
     ("", ["0.0.0.0/0"], False),
 ])
@@ -129,12 +129,12 @@ def test_the_allowlist_check(peer, allow, expected):
 
 # ---- the settings (bad agi_* values: tests/test_configuration.py) --------------------------------
 def test_agi_allow_from_the_file_and_from_the_environment(tmp_path):
-    (tmp_path / "hotline.toml").write_text('agi_allow = ["127.0.0.1", "10.8.0.0/24"]\n')
+    (tmp_path / "hotline.toml").write_text('agi_allow = ["127.0.0.1", "198.51.100.0/24"]\n')
     from_file = load(environ={}, data_dir=str(tmp_path))
     assert from_file.agi_networks == (ipaddress.ip_network("127.0.0.1/32"),
-                                      ipaddress.ip_network("10.8.0.0/24"))
-    from_env = load(environ={"HOTLINE_AGI_ALLOW": "10.8.0.1, 10.8.0.2"}, data_dir=str(tmp_path))
-    assert from_env.agi_allow == ("10.8.0.1", "10.8.0.2")
+                                      ipaddress.ip_network("198.51.100.0/24"))
+    from_env = load(environ={"HOTLINE_AGI_ALLOW": "198.51.100.1, 198.51.100.2"}, data_dir=str(tmp_path))
+    assert from_env.agi_allow == ("198.51.100.1", "198.51.100.2")
 
 
 def test_setup_generates_the_key_once_and_the_dialplan_passes_it(tmp_path):

@@ -225,12 +225,12 @@ def test_a_forged_x_forwarded_for_is_not_believed_from_anyone(platform):
 
 
 def test_x_forwarded_for_is_believed_from_a_configured_proxy_only(platform):
-    app = make_app(platform, trusted_proxies="127.0.0.1, 10.0.0.0/8")
+    app = make_app(platform, trusted_proxies="127.0.0.1, 198.51.100.0/24")
     assert audited_address(app, platform, "127.0.0.1", "203.0.113.9") == "203.0.113.9"
     # what the client wrote before the proxies' hops is its own say-so: the right-most
     # address that is not a trusted proxy is the client
     assert audited_address(app, platform, "127.0.0.1",
-                           "192.0.2.1, 203.0.113.9, 10.1.2.3") == "203.0.113.9"
+                           "192.0.2.1, 203.0.113.9, 198.51.100.23") == "203.0.113.9"
     assert audited_address(app, platform, "127.0.0.5", "203.0.113.9") == "127.0.0.5"
     assert audited_address(app, platform, "127.0.0.1", "not an address") == "127.0.0.1"
 
