@@ -25,7 +25,13 @@ from hotline.web.panel import PopLoader
 from recordings.models import AuditEntry, Recording
 from workorder.models import Call, CallbackTask, OrderHistory, Reminder, WorkOrder
 from workorder.notices import Notice
-from workorder.registration import Arrival, choose_type, register_call, set_manual_mode
+from workorder.registration import (
+    Arrival,
+    choose_type,
+    record_event,
+    register_call,
+    set_manual_mode,
+)
 from workorder.rules import Answers
 from workorder.types import OrderType
 
@@ -198,7 +204,46 @@ def test_an_operator_cannot_edit_the_order_of_another_seats_call(web):
         s.scalar(select(Call).where(Call.uniqueid == "1795300000.7")).seat = "seat1002"
     r = web.login("li").post(f"/panel/orders/{web.number}", json={"version": 1})
     assert r.status_code == 403 and "其他座席" in r.json()["error"]
-    assert web.login("li").get("/panel/pop/1795300000.7").status_code == 403
+    assert web.login("li").get("/panel/pop/1795300000.7").status_code == 404  # never rang li
+    with web.sessions.begin() as s:
+        call = s.scalar(select(Call).where(Call.uniqueid == "1795300000.7"))
+        record_event(s, call.uniqueid, "ringing", NOW, seat="seat1001", queue="q")
+    assert web.login("li").get("/panel/pop/1795300000.7").status_code == 403  # rang, not hers
+
+
+def test_an_operator_opens_the_pop_only_of_calls_that_rang_the_seat(web):
+    # issue 16: uniqueids are guessable; a pop carries the caller's number and history
+    uid, li, wang = "1795300000.7", web.login("li"), web.login("wang")
+    r = li.get(f"/panel/pop/{uid}")
+    assert r.status_code == 404 and r.json()["error"] == "no such call"
+    assert li.get("/panel/pop/1795399999.1").json() == r.json()  # same as a uid never seen
+    assert wang.get(f"/panel/pop/{uid}").status_code == 200  # supervisors watch the line
+    with web.sessions.begin() as s:
+        record_event(s, uid, "ringing", NOW, seat="seat1002", queue="q")
+    assert li.get(f"/panel/pop/{uid}").status_code == 404  # it rang another seat
+    with web.sessions.begin() as s:
+        record_event(s, uid, "ringing", NOW, seat="seat1001", queue="q")
+    pop = li.get(f"/panel/pop/{uid}")
+    assert pop.status_code == 200 and pop.json()["caller"] == "13812345678"
+
+
+def test_an_operator_cannot_change_an_order_once_dispatched(web):
+    # issue 16 (R5/R7): a forwarded order is the receiver's matter; supervisors correct it
+    li, wang = web.login("li"), web.login("wang")
+    with web.sessions.begin() as s:
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == web.number))
+        order.content, order.case_number = "原内容", court.CASE
+        web.platform.service.forward(s, order, version=None, by="li", at=NOW,
+                                     answers=Answers(judge_unreachable=True))
+        assert order.status == "dispatched"
+        version = order.version
+    r = li.post(f"/panel/orders/{web.number}", json={"version": version, "content": "改过"})
+    assert r.status_code == 403 and "已转办" in r.json()["error"] and "班长" in r.json()["error"]
+    with web.sessions() as s:
+        assert s.scalar(select(WorkOrder.content).where(
+            WorkOrder.number == web.number)) == "原内容"  # nothing of the refused edit
+    r = wang.post(f"/panel/orders/{web.number}", json={"version": version, "content": "改过"})
+    assert r.status_code == 200 and r.json()["saved"] == ["content"], r.text
 
 
 def test_seat_state_needs_the_pbx_and_says_so(web):

@@ -15,7 +15,6 @@ from twilio.request_validator import RequestValidator
 from hotline.web.app import create_app
 from workorder.models import CallbackTask, WorkOrder
 from workorder.notices import Notice
-from workorder.rules import Answers
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 
@@ -24,15 +23,7 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 def web(settings):
     settings = settings.with_(twilio_auth_token="tok", public_url="http://127.0.0.1:8368")
     with built(settings) as platform:
-        svc = court.service()
-        with platform.uow.begin() as s:
-            court.build(s)
-            o = svc.open_order(s, court.MID, channel="hall", order_type=3, by="seat1001",
-                               at=NOW, caller_phone="13812345678", case_number=court.CASE,
-                               content="联系不上法官")
-            svc.forward(s, o, version=None, by="seat1001", at=NOW,
-                        answers=Answers(judge_unreachable=True))
-            order_id = o.id
+        order_id = court.dispatched_order(platform.uow, NOW)
         clock = {"now": NOW + timedelta(hours=1)}
         app = create_app(platform, clock=lambda: clock["now"])
         yield TestClient(app), platform.links, order_id, platform.uow, clock, platform

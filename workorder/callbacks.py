@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workorder import text
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Policy, end_of_working_day
 from workorder.errors import DomainError
@@ -102,8 +103,12 @@ def record(session: Session, cal: CourtCalendar, policy: Policy, task_id: int, *
     if outcome == "reached" and task.reason == CallbackReason.FEEDBACK and sat is None:
         raise CallbackError("ask the caller's satisfaction (满意 / 基本满意 / 不满意) and "
                             "record it with the outcome 'reached'")
+    try:  # the caller's words, checked like every free text (workorder/text.py)
+        note = text.clean(note, "note", limit=text.NOTE_MAX)
+    except text.TextError as exc:
+        raise CallbackError(str(exc)) from None
     task.attempts += 1
-    task.outcome, task.note = outcome, note.strip()
+    task.outcome, task.note = outcome, note
     order = session.get(WorkOrder, task.order_id)
     if outcome == "reached" or outcome in ("wrong_number", "refused"):
         task.status, task.done_at, task.done_by = "done", at, by
@@ -114,7 +119,7 @@ def record(session: Session, cal: CourtCalendar, policy: Policy, task_id: int, *
         task.due_at = end_of_working_day(cal, at, 1)
     record_history(session, task.order_id, at, by, "callback",
                    {"outcome": (None, outcome), "satisfaction": (None, task.satisfaction)},
-                   note.strip())
+                   note)
     if order is not None and task.status != "pending":
         _settle(session, order, task, by, at)
     session.flush()

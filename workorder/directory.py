@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workorder import text
 from workorder.casenumber import PROVINCES, CaseNumberError
 from workorder.casenumber import parse as parse_case_number
 from workorder.models import Case, Court, Department, Judge, Leader
@@ -336,7 +337,11 @@ class _Cells:
 
     def text(self, header: str, *, required: bool = False, limit: int | None = None,
              person: bool = False, phone: bool = False) -> str:
-        value = _clean(self.cells.get(header))
+        try:  # control characters refused, bidirectional controls taken out (text.py)
+            value = text.clean(_clean(self.cells.get(header)), header, one_line=False)
+        except text.TextError as exc:
+            self.error(header, str(exc))
+            return ""
         if person:  # "王　正": padding inside a name is layout, not part of it
             value = "".join(value.split())
         if not value:

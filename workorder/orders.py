@@ -15,13 +15,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from workorder import callbacks, casenumber, notices, phone, routing
+from workorder import callbacks, casenumber, notices, phone, routing, text
 from workorder.calendar import CourtCalendar
 from workorder.deadlines import Clock, Policy, due_actions, end_of_working_day, light
 from workorder.errors import DomainError
 from workorder.history import record_history
 from workorder.models import (
     Case,
+    Court,
     Department,
     Judge,
     OrderCall,
@@ -31,6 +32,7 @@ from workorder.models import (
 )
 from workorder.registration import next_order_number
 from workorder.rules import Answers, History, Proposal, propose
+from workorder.text import FEEDBACK_MAX
 from workorder.types import CallbackReason, Channel, OrderStatus, OrderType, Role, UnknownType
 
 __all__ = [
@@ -61,12 +63,24 @@ _EDITABLE = ("caller_name", "caller_phone", "callback_phone", "order_type", "con
 ACTOR_MAX = 40  # order_history.actor, registered_by, feedback_by
 
 
+def free_text(value: object, field: str, *, limit: int | None = None,
+              one_line: bool | None = None) -> str:
+    """:func:`workorder.text.clean` for a field of an order: what is refused is an
+    :class:`OrderError` like any other refusal of the order (every entry point shows it)."""
+    try:
+        return text.clean(value, field, limit=limit, one_line=one_line)
+    except text.TextError as exc:
+        raise OrderError(str(exc)) from None
+
+
 def check_actor(actor: str) -> str:
-    """Who acts: a seat, a login or a judge's name; too long is refused, not truncated."""
-    if not actor or not actor.strip() or len(actor) > ACTOR_MAX:
+    """Who acts: a seat, a login or a judge's name, as it is stored (no control or
+    bidirectional characters); too long is refused, not truncated."""
+    who = free_text(actor, "by")
+    if not who or len(who) > ACTOR_MAX:
         raise OrderError(f"who acts (--by) must be 1 to {ACTOR_MAX} characters, "
-                         f"got {actor[:50]!r}")
-    return actor
+                         f"got {str(actor)[:50]!r}")
+    return who
 
 
 @dataclass
@@ -186,6 +200,17 @@ class Service:
                          + "、".join(c.number for c in here[:5])
                          + "); give the full case number")
 
+    def check_court(self, session: Session, court: str) -> str:
+        """A court of the directory (R2: an order counts in its court's ledger, R9); an
+        unknown name is refused with the courts there are."""
+        name = (court or "").strip()
+        if session.scalar(select(Court.id).where(Court.name == name)) is None:
+            known = session.scalars(select(Court.name).order_by(Court.id)).all()
+            raise OrderError(f"无此法院 {name[:64]!r}（unknown court）；known: "
+                             + ("、".join(known) or "none — import the directory first")
+                             + "; see `hotline directory list`")
+        return name
+
     def _department(self, session: Session, court: str, name: str) -> Department:
         dept = session.scalar(select(Department).where(Department.court == court,
                                                        Department.name == name.strip()))
@@ -220,17 +245,14 @@ class Service:
                     raise OrderError(f"{key}: {str(value)[:30]!r} is not a phone number")
                 out[key] = number
             elif key == "caller_name":
-                name = str(value or "").strip()
-                if len(name) > 64:
-                    raise OrderError("caller_name: at most 64 characters")
-                out[key] = name
+                out[key] = free_text(value, key, limit=text.NAME_MAX)
             elif key == "order_type":
                 try:
                     out[key] = int(OrderType.from_key(value))
                 except UnknownType as exc:
                     raise OrderError(str(exc)) from None
-            elif key == "content":
-                out[key] = str(value or "").strip()
+            elif key == "content":  # the one cap of every entry point (R2)
+                out[key] = free_text(value, key, limit=text.CONTENT_MAX)
             elif key == "case_number":
                 try:
                     case = self.parse_case(session, order.court, value)
@@ -242,8 +264,11 @@ class Service:
                 if earlier.id == order.id:
                     raise OrderError("an order cannot repeat itself")
                 out[key] = earlier
-            else:
-                out[key] = bool(value)
+            else:  # a flag: true or false, never a guess ("no" is not true)
+                try:
+                    out[key] = text.flag(value, key)
+                except text.TextError as exc:
+                    raise OrderError(str(exc)) from None
         return out
 
     # ---- operator actions ----------------------------------------------------------------
@@ -251,8 +276,10 @@ class Service:
                    by: str, at: datetime, caller_phone: str | None = None,
                    caller_name: str = "", content: str = "",
                    case_number: str | None = None) -> WorkOrder:
-        """An order from another channel (hall, kiosk, web, WeChat), registered by hand."""
-        check_actor(by)
+        """An order from another channel (hall, kiosk, web, WeChat), registered by hand,
+        in a court of the directory."""
+        by = check_actor(by)
+        court = self.check_court(session, court)
         try:
             ch = Channel(channel)
         except ValueError:
@@ -278,6 +305,7 @@ class Service:
         """Change what the operator may change; returns {field: (old, new)}."""
         check_actor(by)
         self._check_version(session, order, version)
+        reason = free_text(reason, "reason", limit=text.NOTE_MAX)
         values = self._validated(session, order, fields)
         earlier = values.pop("repeat_of", None)
         changes = {k: (getattr(order, k), v) for k, v in values.items()
@@ -420,7 +448,9 @@ class Service:
         self._check_version(session, order, version)
         if order.status == OrderStatus.CLOSED:
             raise OrderError(f"order {order.number} is already closed")
-        if not resolution.strip():
+        resolution = free_text(resolution, "resolution", limit=text.CONTENT_MAX)
+        reason = free_text(reason, "reason", limit=text.NOTE_MAX)
+        if not resolution:
             raise OrderError("say how the matter was resolved (--resolution)")
         note = ""
         p = None
@@ -438,7 +468,7 @@ class Service:
                              "withdrew")
         before = order.status
         order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED.value, at, at
-        order.resolution, order.next_due_at = resolution.strip(), None
+        order.resolution, order.next_due_at = resolution, None
         if answers is not None:  # flags are only ever added, never cleared by a close
             order.abusive = order.abusive or answers.abusive
             order.urgent = order.urgent or answers.urgent
@@ -461,6 +491,7 @@ class Service:
         if order.status not in _ON_LINE:
             raise OrderError(f"order {order.number} is {order.status}; only an order still "
                              "on the line can be forwarded")
+        reason = free_text(reason, "reason", limit=text.NOTE_MAX)
         answers = answers or Answers()
         p = self.proposal(session, order, answers)
         # --judge and --department say who the matter is about (the presiding judge, the
@@ -562,17 +593,19 @@ class Service:
 
     def feedback(self, session: Session, order: WorkOrder, *, by: str, at: datetime,
                  text: str) -> None:
-        """The handler's result (R7): stops the clock and schedules the callback (R10)."""
-        check_actor(by)
+        """The handler's result (R7): stops the clock and schedules the callback (R10).
+        The text is checked like every free text, at most FEEDBACK_MAX characters."""
+        by = check_actor(by)
         if order.status != OrderStatus.DISPATCHED:
             raise OrderError(f"order {order.number} is {order.status}; feedback is for a "
                              "dispatched order")
-        if not text.strip():
+        text = free_text(text, "feedback", limit=FEEDBACK_MAX)
+        if not text:
             raise OrderError("the feedback text is empty; say what was done")
         late = order.feedback_due_at is not None and at > order.feedback_due_at
         if late and order.overdue_at is None:  # R8, even if no sweep ran in between
             order.overdue_at, order.overdue_reason = order.feedback_due_at, "no_feedback"
-        order.feedback_at, order.feedback_by, order.feedback_text = at, by, text.strip()
+        order.feedback_at, order.feedback_by, order.feedback_text = at, by, text
         order.status, order.updated_at, order.next_due_at = (OrderStatus.FED_BACK.value, at,
                                                              None)
         self._flush(session, order)

@@ -5,6 +5,13 @@ printing. A command module imports this one and nothing of the other command mod
 Errors: what the hotline expects (:data:`USER_ERRORS`: a refused order, a bad setting, the
 PBX not running…) is printed in one line and the command exits 2; anything else is a bug
 and leaves with its trace (exit 1).
+
+Printing: stored text (an order's content, a caller's name, a transcript, a reason) may
+hold what a terminal obeys — an escape sequence that clears the screen, rewrites the line
+above or sets the window title, or a bidirectional override that shows text in another
+order than it is stored. Whatever prints stored text goes through :func:`terminal_safe`
+(:func:`emit`, :func:`echo`, :func:`json_text` do), which shows such characters as visible
+escapes.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import functools
 import getpass
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +36,7 @@ from workorder import phone
 from workorder.errors import DomainError
 from workorder.models import Call, WorkOrder
 from workorder.rules import Answers, Complaint
+from workorder.text import BIDI_CONTROLS
 from workorder.types import OrderType
 
 USER_ERRORS = (DomainError, SettingsError, pbx.PbxError, ami.AmiError, ModelInstallError,
@@ -47,8 +56,8 @@ class HotlineGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
-            raise Fail(str(exc)) from None
+        except USER_ERRORS as exc:  # a message may quote what was typed or stored
+            raise Fail(terminal_safe(str(exc))) from None
 
 
 class Invocation:
@@ -182,8 +191,37 @@ def answers(kw: dict) -> Answers:
 
 
 # ---- printing --------------------------------------------------------------------------------
+# C0 but newline and tab, DEL, C1 (CSI is U+009B), and the bidirectional controls
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def _visible(m: re.Match) -> str:
+    cp = ord(m.group())
+    return f"\\x{cp:02x}" if cp <= 0xFF else f"\\u{cp:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal may print it: control characters (but newline and tab) and
+    bidirectional controls shown as ``\\x1b``, ``\\u202e``…, so stored text can neither
+    drive the operator's terminal nor show itself in another order."""
+    return _UNSAFE.sub(_visible, text)
+
+
+def json_text(data: object) -> str:
+    """``data`` as JSON for a terminal: the characters :func:`terminal_safe` shows are
+    written as JSON escapes, so the JSON means exactly the same (they can only stand
+    inside its strings)."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def echo(text: str) -> None:
+    """``click.echo`` of text that holds stored text."""
+    click.echo(terminal_safe(text))
+
+
 def emit(data: object, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str) if as_json else text)
+    click.echo(json_text(data) if as_json else terminal_safe(text))
 
 
 def counted(n: int, noun: str) -> str:

@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from hotline import running
-from hotline.cli.common import Fail, platform_of
+from hotline.cli.common import Fail, echo, json_text, platform_of
 from hotline.directory_files import read_files
 from workorder.directory import TABLE_ORDER, ImportReport, apply, overview
 
@@ -108,18 +108,18 @@ def list_(ctx: click.Context, court: str | None, as_json: bool) -> None:
     if court is not None and not courts:
         raise Fail(f"no court named {court!r}; `hotline directory list` shows them")
     if as_json:
-        click.echo(json.dumps(courts, ensure_ascii=False, indent=1))
+        click.echo(json_text(courts))
         return
     if not courts:
         click.echo("the directory is empty; `hotline directory import FILE...` fills it")
     for c in courts:
         level = {"intermediate": "中级", "primary": "基层"}.get(c["level"] or "", "?")
         parent = f", under {c['parent']}" if c["parent"] else ""
-        click.echo(f"{c['name']} ({c['code'] or '-'}, {level}{parent}); {c['cases']} cases")
+        echo(f"{c['name']} ({c['code'] or '-'}, {level}{parent}); {c['cases']} cases")
         for x in c["leaders"]:
             role = "院长" if x["role"] == "president" else "副院长"
             portfolio = f" — {x['portfolio']}" if x["portfolio"] else ""
-            click.echo(f"  {role} {x['name']} {x['mobile']}{portfolio}")
+            echo(f"  {role} {x['name']} {x['mobile']}{portfolio}")
         for d in c["departments"]:
             head = f"{d['head']['name']} {d['head']['mobile']}".strip() or "-"
             deputy = (f"; deputy {d['deputy']['name']} {d['deputy']['mobile']}"
@@ -131,4 +131,4 @@ def list_(ctx: click.Context, court: str | None, as_json: bool) -> None:
                 liaison = f"; liaison {li['name']}" + (f" ({li['post']})" if li["post"] else "")
                 liaison += f" {phones}" if phones else ""
             judges = f"{d['judges']} judge{'' if d['judges'] == 1 else 's'}"
-            click.echo(f"  {d['name']} [{d['kind']}] head {head}{deputy}{liaison}; {judges}")
+            echo(f"  {d['name']} [{d['kind']}] head {head}{deputy}{liaison}; {judges}")

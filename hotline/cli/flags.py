@@ -10,6 +10,7 @@ from hotline.cli.common import (
     Fail,
     by_option,
     court_option,
+    echo,
     emit,
     local,
     now_utc,
@@ -86,6 +87,6 @@ def list_(platform: Platform, show_all: bool, as_json: bool) -> None:
     if not rows:
         click.echo("no flags waiting")
     for r in rows:
-        click.echo(f"{r['id']}  {r['order'] or '-'}  {r['kind']}  {r['source']}  "
-                   f"{r['created_at']}  {r['reason']}"
-                   + (f"  [{r['reviewed']}]" if r["reviewed"] else ""))
+        echo(f"{r['id']}  {r['order'] or '-'}  {r['kind']}  {r['source']}  "
+             f"{r['created_at']}  {r['reason']}"
+             + (f"  [{r['reviewed']}]" if r["reviewed"] else ""))

@@ -13,6 +13,7 @@ from hotline.cli.common import (
     by_option,
     counted,
     court_option,
+    echo,
     emit,
     local,
     now_utc,
@@ -101,9 +102,9 @@ def list_(platform: Platform, court: str | None, as_json: bool) -> None:
         click.echo("no messages waiting to be heard")
     for r in rows:
         flag = f" ⚠ {r['flags']}" if r["flags"] else ""
-        click.echo(f"{r['number']}  {r['left_at']}  {r['caller'] or '未知号码'}  "
-                   f"{r['seconds'] or 0:.0f}s  {r['type']}  {r['case'] or ''}{flag}\n"
-                   f"    {r['content'][:80]}")
+        echo(f"{r['number']}  {r['left_at']}  {r['caller'] or '未知号码'}  "
+             f"{r['seconds'] or 0:.0f}s  {r['type']}  {r['case'] or ''}{flag}\n"
+             f"    {r['content'][:80]}")
 
 
 @command.command(name="confirm")

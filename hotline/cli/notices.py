@@ -3,12 +3,10 @@ reminders and the ladder's texts (R8), and those an operator must phone about in
 
 from __future__ import annotations
 
-import json
-
 import click
 from sqlalchemy import select
 
-from hotline.cli.common import local, pass_platform
+from hotline.cli.common import echo, json_text, local, pass_platform
 from hotline.platform import Platform
 from workorder.models import WorkOrder
 from workorder.notices import Notice
@@ -39,13 +37,13 @@ def list_(platform: Platform, flagged: bool, limit: int, as_json: bool) -> None:
                  "sent_at": local(n.sent_at, settings), "flagged": n.flagged_at is not None,
                  "error": n.last_error, "body": n.body} for n, number in s.execute(q)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        click.echo(json_text(rows))
         return
     for r in rows:
-        click.echo(f"{r['id']:>6}  {r['order'] or '-'}  {r['kind']:<8} {r['to']} {r['mobile']}  "
-                   f"{r['status']}"
-                   f"{' until ' + r['next_attempt_at'] if r['status'] == 'pending' else ''}"
-                   f"{' FLAGGED: phone them' if r['flagged'] else ''}"
-                   f"{'  ' + r['error'] if r['error'] else ''}")
+        echo(f"{r['id']:>6}  {r['order'] or '-'}  {r['kind']:<8} {r['to']} {r['mobile']}  "
+             f"{r['status']}"
+             f"{' until ' + r['next_attempt_at'] if r['status'] == 'pending' else ''}"
+             f"{' FLAGGED: phone them' if r['flagged'] else ''}"
+             f"{'  ' + r['error'] if r['error'] else ''}")
     if not rows:
         click.echo("no notices")

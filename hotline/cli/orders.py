@@ -6,7 +6,6 @@ or nothing, and the texts it writes go once it has committed."""
 from __future__ import annotations
 
 import functools
-import json
 
 import click
 from sqlalchemy import select
@@ -17,7 +16,9 @@ from hotline.cli.common import (
     answers_options,
     by_option,
     court_option,
+    echo,
     emit,
+    json_text,
     local,
     now_utc,
     order_summary,
@@ -59,12 +60,12 @@ def list_(platform: Platform, limit: int, status: str | None, overdue: bool,
         items = [{**order_summary(o, settings), "light": service.light(o, at)}
                  for o in session.scalars(q)]
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        click.echo(json_text(items))
         return
     if not items:
         click.echo("no orders")
     for o in items:
-        click.echo(f"{o['id']:>6}  {o['number']}  {o['created_at']}  {o['caller_phone'] or '-':<14}"
+        echo(f"{o['id']:>6}  {o['number']}  {o['created_at']}  {o['caller_phone'] or '-':<14}"
                    f"  {o['type']} {o['type_label']:<4}  {o['channel']:<7}  {o['status']:<16}"
                    f"  {o['light'] or ''}")
 
@@ -236,7 +237,7 @@ def edit(platform, session, number, version, name, phone, callback_phone,
         raise Fail("nothing to change; see `hotline orders edit --help`")
     changes = service.edit(session, o, version=version, by=by, at=now_utc(), reason=reason,
                            **fields)
-    click.echo(f"{o.number}: " + (", ".join(f"{k} {a!r} → {b!r}" for k, (a, b)
+    echo(f"{o.number}: " + (", ".join(f"{k} {a!r} → {b!r}" for k, (a, b)
                                             in changes.items()) or "no change")
                + f" (version {o.version})")
 
@@ -286,7 +287,7 @@ def forward(platform, session, number, version, role, department, judge,
                         judge=judge, reason=reason, dispatch=not hold)
     when = (f"feedback due {local(o.feedback_due_at, settings)}" if o.dispatched_at
             else f"dispatch due {local(o.dispatch_due_at, settings)}")
-    click.echo(f"{o.number} → {t.role.label_zh} {t.name} {t.mobile} [{o.rule}]; {when}")
+    echo(f"{o.number} → {t.role.label_zh} {t.name} {t.mobile} [{o.rule}]; {when}")
 
 
 @command.command(name="dispatch")

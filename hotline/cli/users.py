@@ -8,14 +8,13 @@ in the process list): they are typed twice at a prompt, or read from standard in
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 from sqlalchemy import select
 
 from hotline import running
-from hotline.cli.common import Fail, local, now_utc, pass_platform
+from hotline.cli.common import Fail, echo, json_text, local, now_utc, pass_platform
 from hotline.platform import Platform
 from hotline.web import auth
 from hotline.web.models import User
@@ -80,11 +79,11 @@ def list_(platform: Platform, as_json: bool) -> None:
                  "active": u.active, "created_at": local(u.created_at, platform.settings)}
                 for u in session.scalars(select(User).order_by(User.login))]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        click.echo(json_text(rows))
         return
     for r in rows:
-        click.echo(f"{r['login']:<20} {r['role']:<11} {'active' if r['active'] else 'disabled':<9}"
-                   f" {r['seat'] or '-':<10} {r['name']}")
+        echo(f"{r['login']:<20} {r['role']:<11} {'active' if r['active'] else 'disabled':<9}"
+             f" {r['seat'] or '-':<10} {r['name']}")
     if not rows:
         click.echo("no users; add one with `hotline users add LOGIN --role supervisor`")
 

@@ -20,6 +20,7 @@ from hotline.web.links import LinkError
 from hotline.web.views import Web, message, page, public
 from workorder.models import Department, WorkOrder
 from workorder.orders import OrderError
+from workorder.text import FEEDBACK_MAX
 from workorder.types import OrderStatus, OrderType
 
 __all__ = ["routes"]
@@ -51,7 +52,7 @@ def _form(web: Web, order: WorkOrder, status: int = 200, **extra: object) -> HTM
     return page("feedback.html", status, order=order,
                 type_label=OrderType(order.order_type).label_zh,
                 due=f"{last:%Y-%m-%d}（周{weekday}）24:00 前" if last else "",
-                overdue=bool(due and web.clock() >= due), **extra)
+                overdue=bool(due and web.clock() >= due), feedback_max=FEEDBACK_MAX, **extra)
 
 
 @public()
@@ -60,8 +61,10 @@ def feedback_page(web: Web, request: Request, session) -> Response:
     return found if isinstance(found, HTMLResponse) else _form(web, found)
 
 
-@public(reads="form")
+@public(reads="form")  # the body is bounded before it is parsed (views.MAX_BODY)
 def feedback_submit(web: Web, request: Request, session, data) -> Response:
+    """The judge's result (R7). The domain checks it (at most FEEDBACK_MAX characters, no
+    control characters); a refusal shows the form again with the judge's words in it."""
     result = str(data.get("result", "")).strip()
     by = str(data.get("by", "")).strip()
     found = _order_of_link(web, request.path_params["token"], session)

@@ -31,7 +31,7 @@ from hotline.web.auth import (
     safe_next,
     sign_in,
 )
-from hotline.web.views import Web, page, public, web_of
+from hotline.web.views import BodyTooLarge, Web, page, public, read_form, too_large, web_of
 from recordings.review import audit
 
 __all__ = ["routes"]
@@ -78,7 +78,10 @@ def _attempt(session: Session, web: Web, request: Request, login: str, password:
 
 async def login_submit(request: Request) -> Response:
     web = web_of(request)
-    data = await request.form()
+    try:
+        data = await read_form(request)  # bounded, like every page's post
+    except BodyTooLarge:
+        return too_large("form")
     login = str(data.get("login") or "")[:100]
     if not check_csrf(request, data):
         return _form(request, 400, "页面已过期，请重新输入登录名和密码。", login)

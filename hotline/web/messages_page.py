@@ -33,7 +33,7 @@ from starlette.routing import Route
 from hotline.web import review as review_page
 from hotline.web.auth import check_csrf
 from hotline.web.models import User
-from hotline.web.panel import CONTENT_MAX, SEATED
+from hotline.web.panel import SEATED
 from hotline.web.staff import local, render, say
 from hotline.web.views import Web, staff
 from recordings import catalog, pipeline, review
@@ -41,11 +41,11 @@ from recordings.models import Flag, Recording
 from workorder import casenumber
 from workorder.models import OrderHistory, WorkOrder
 from workorder.orders import OrderError, OrderNotFound, StaleOrder
+from workorder.text import CONTENT_MAX, NAME_MAX
 from workorder.types import OrderStatus, OrderType, UnknownType
 
 __all__ = ["routes"]
 
-NAME_MAX = 64  # work_orders.caller_name
 # What recordings/pipeline.py (fill_message_order) writes into the order's content
 TRANSCRIBED_MARK = "【留言转写，待核听】"
 UNHEARD = "【留言未能转写，请听录音】"

@@ -42,9 +42,10 @@ from hotline.web.views import Web, staff, staff_live
 from recordings.models import Recording
 from recordings.review import audit
 from workorder.errors import DomainError
-from workorder.models import Call, WorkOrder
+from workorder.models import Call, CallEvent, WorkOrder
 from workorder.orders import OrderError, Service, StaleOrder
 from workorder.rules import Answers, Complaint, propose
+from workorder.text import CONTENT_MAX, flag
 from workorder.types import CallOutcome, OrderStatus, OrderType, Role
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ STATES = ("ready", "pause", "wrapup", "offline")
 OUTCOME_ZH = {CallOutcome.ANSWERED: "已接听", CallOutcome.ABANDONED: "未接通（放弃）",
               CallOutcome.CALLBACK: "预约回拨", CallOutcome.MESSAGE: "留言",
               CallOutcome.IVR_HANGUP: "菜单中挂机"}
-CONTENT_MAX = 4000
 __all__ = ["PopLoader", "routes"]
 
 
@@ -156,14 +156,22 @@ def answers_of(data: dict) -> Answers:
         about = Complaint(complaint) if complaint else None
     except ValueError:
         raise OrderError(f"unknown complaint kind {complaint!r}") from None
-    return Answers(specific_clues=bool(data.get("specific_clues")), complaint=about,
-                   abusive=bool(data.get("abusive")), urgent=bool(data.get("urgent")),
-                   leadership=bool(data.get("leadership")),
-                   judge_unreachable=bool(data.get("judge_unreachable")))
+    return Answers(specific_clues=ticked(data, "specific_clues"), complaint=about,
+                   abusive=ticked(data, "abusive"), urgent=ticked(data, "urgent"),
+                   leadership=ticked(data, "leadership"),
+                   judge_unreachable=ticked(data, "judge_unreachable"))
+
+
+def ticked(data: dict, key: str) -> bool:
+    """A box of the form: JSON true or false (absent or null: not ticked); anything else
+    is refused, never guessed ("no" is not true)."""
+    value = data.get(key)
+    return False if value is None else flag(value, key)
 
 
 def form_fields(data: dict) -> dict:
-    """The order fields the form sends, checked for size before the domain checks them."""
+    """The order fields the form sends, checked for type; the domain checks the rest
+    (the content's size, control characters, flags: workorder/text.py)."""
     fields: dict = {}
     for key in ("order_type", "caller_name", "callback_phone", "case_number", "content"):
         if key in data:
@@ -171,10 +179,8 @@ def form_fields(data: dict) -> dict:
             if value is not None and not isinstance(value, str | int):
                 raise OrderError(f"{key}: a text is expected")
             fields[key] = value
-    if len(str(fields.get("content") or "")) > CONTENT_MAX:
-        raise OrderError(f"记录内容最多 {CONTENT_MAX} 字")
     if "touches_rights" in data:
-        fields["touches_rights"] = bool(data["touches_rights"])
+        fields["touches_rights"] = data["touches_rights"]  # the domain takes true/false only
     return fields
 
 
@@ -213,6 +219,7 @@ def panel(web: Web, request: Request, session: Session, user: User) -> Response:
                   sip=sip_config(seat, web.settings.bind_host, _ws(web)),
                   types=[(t.value, t.label_zh) for t in OrderType],
                   reasons=PAUSE_REASONS, target_s=web.settings.answer_target_s,
+                  content_max=CONTENT_MAX,
                   roles=[(r.value, r.label_zh) for r in Role],
                   states={k: zh for k, (zh, _en) in seat_state.LABELS.items()})
 
@@ -243,7 +250,9 @@ async def events(web: Web, request: Request, user: User) -> Response:
 @staff(SEATED, refused)
 def pop(web: Web, request: Request, session: Session, user: User) -> Response:
     call = session.scalar(select(Call).where(Call.uniqueid == request.path_params["uid"]))
-    if call is None:
+    if call is None or (user.role == "operator" and not rang_the_seat(session, call, user)):
+        # an operator learns nothing of calls that never reached the seat: not even
+        # whether the uniqueid exists (pops carry the caller's number and history)
         return _json_error("no such call", 404)
     if user.role == "operator" and call.seat not in (None, user.seat):
         return _json_error("这通电话由其他座席接听", 403)
@@ -279,6 +288,22 @@ async def state(web: Web, request: Request, user: User, body: bytes) -> Response
     now = await web.live.state_of(seat.name)  # what the PBX made of it, not what was asked
     return JSONResponse({"ok": True, "state": what, "reason": reason,
                          "seat_state": now.as_json() if now else None})
+
+
+def rang_the_seat(session: Session, call: Call, user: User) -> bool:
+    """The call was answered at the user's seat, or rang it (the live line records each
+    ring, hotline/ami.py): the calls whose pop the operator may have been shown."""
+    if not user.seat:
+        return False
+    if call.seat == user.seat:
+        return True
+    return session.scalar(select(CallEvent.id).where(
+        CallEvent.call_id == call.id, CallEvent.kind == "ringing",
+        CallEvent.seat == user.seat).limit(1)) is not None
+
+
+# once forwarded, an order is the receiver's matter: operators no longer change it
+SUPERVISORS_ONLY = (OrderStatus.DISPATCHED, OrderStatus.FED_BACK, OrderStatus.CLOSED)
 
 
 def own_order(web: Web, session: Session, user: User, number: str) -> WorkOrder:
@@ -319,6 +344,9 @@ def order_save(web: Web, request: Request, session: Session, user: User,
     try:
         data = parse_json(body)
         order = own_order(web, session, user, request.path_params["number"])
+        if user.role == "operator" and order.status in SUPERVISORS_ONLY:
+            raise NotYours(f"工单{order.number}{OrderStatus(order.status).label_zh}，"
+                           "只有班长可以修改")
         version = data.get("version")
         if not isinstance(version, int):
             raise OrderError("version missing: reload the order")

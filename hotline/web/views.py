@@ -16,10 +16,15 @@ unit of work it needs.
 
 Views find what they need — the platform, the clock, the live line — on :class:`Web`, the
 one object the application keeps in ``app.state.web``.
+
+A view's form or body is read whole before the view runs, so it is read only up to
+:data:`MAX_BODY` bytes (:func:`read_body`): a larger post is answered 413 and never parsed,
+whatever its Content-Length says or whether it sends one at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -30,18 +35,25 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from hotline.platform import Platform
 from hotline.web.auth import current_user
 from hotline.web.live import LiveLine
 from hotline.web.models import User
 
-__all__ = ["Web", "page", "message", "public", "staff", "staff_live"]
+__all__ = ["MAX_BODY", "BodyTooLarge", "Web", "message", "page", "public", "read_body",
+           "read_form", "staff", "staff_live", "too_large"]
 
 T = TypeVar("T")
 Reads = Literal["form", "body"] | None
+# The largest post a page takes: the biggest form (an order's content, 4,000 characters,
+# and its resolution, each up to 9 bytes a character once URL-encoded) fits with room to
+# spare; a post past it is no one's typing.
+MAX_BODY = 128 * 1024
+TOO_LARGE = "提交的内容过长（超过 128 KB），未保存。请精简后重新提交。"
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape())
 
@@ -77,11 +89,49 @@ def web_of(request: Request) -> Web:
     return request.app.state.web
 
 
+class BodyTooLarge(Exception):
+    """A post past :data:`MAX_BODY`; nothing of it is parsed."""
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request's body, read chunk by chunk up to ``limit`` bytes: past it (or if the
+    Content-Length says it will go past it) :class:`BodyTooLarge`, and nothing more is
+    read. ``request.body()`` would hold any size in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(declared)
+    chunks, size = [], 0
+    async with contextlib.aclosing(request.stream()) as stream:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(size)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_form(request: Request, limit: int = MAX_BODY) -> FormData:
+    """The request's form, parsed from a body read by :func:`read_body`."""
+    body = await read_body(request, limit)
+
+    async def replay() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, replay).form()
+
+
+def too_large(reads: Reads) -> Response:
+    """The answer to a post past the bound: a page for a form, JSON for the pages' posts."""
+    if reads == "body":
+        return JSONResponse({"error": TOO_LARGE}, status_code=413)
+    return message(TOO_LARGE, 413)
+
+
 async def _read(request: Request, reads: Reads) -> tuple:
     if reads == "form":
-        return (await request.form(),)
+        return (await read_form(request),)
     if reads == "body":
-        return (await request.body(),)
+        return (await read_body(request),)
     return ()
 
 
@@ -93,7 +143,10 @@ def public(reads: Reads = None) -> Callable:
         @functools.wraps(view)
         async def endpoint(request: Request) -> Response:
             web = web_of(request)
-            extra = await _read(request, reads)
+            try:
+                extra = await _read(request, reads)
+            except BodyTooLarge:
+                return too_large(reads)
             return await web.run(lambda session: view(web, request, session, *extra))
 
         return endpoint
@@ -129,7 +182,10 @@ def staff(role: str | tuple[str, ...], refused: Refusal, reads: Reads = None) ->
         @functools.wraps(view)
         async def endpoint(request: Request) -> Response:
             web = web_of(request)
-            extra = await _read(request, reads)
+            try:
+                extra = await _read(request, reads)
+            except BodyTooLarge:
+                return too_large(reads)
 
             def gated(session: Session) -> Response:
                 user = _gate(web, request, session, allowed, refused)
@@ -155,7 +211,10 @@ def staff_live(role: str | tuple[str, ...], refused: Refusal, reads: Reads = Non
         @functools.wraps(view)
         async def endpoint(request: Request) -> Response:
             web = web_of(request)
-            extra = await _read(request, reads)
+            try:
+                extra = await _read(request, reads)
+            except BodyTooLarge:
+                return too_large(reads)
             user = await web.run(lambda session: _gate(web, request, session, allowed,
                                                        refused))
             if isinstance(user, Response):

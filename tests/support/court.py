@@ -57,3 +57,18 @@ def build(session: Session) -> dict[str, int]:
 
 def service(**policy: object) -> Service:
     return Service(CourtCalendar(), Policy(**policy))  # type: ignore[arg-type]
+
+
+def dispatched_order(uow, at) -> int:
+    """The demo directory, and one order forwarded to the judge at ``at`` (the judge was
+    unreachable on the call): its id, for the feedback page's tests."""
+    from workorder.rules import Answers
+
+    svc = service()
+    with uow.begin() as s:
+        build(s)
+        o = svc.open_order(s, MID, channel="hall", order_type=3, by="seat1001", at=at,
+                           caller_phone="13812345678", case_number=CASE, content="联系不上法官")
+        svc.forward(s, o, version=None, by="seat1001", at=at,
+                    answers=Answers(judge_unreachable=True))
+        return o.id
