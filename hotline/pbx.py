@@ -9,9 +9,12 @@ configuration mean the same inside and out and no mount outlives the process.
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import logging
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from hotline import pbx_account
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,17 +52,21 @@ class Installation:
     def kind(self) -> str:
         return "chroot" if self.chroot else "system"
 
-    def command(self, args: list[str], share: Path, etc: Path | None = None) -> list[str]:
+    def command(self, args: list[str], share: Path, etc: Path | None = None,
+                preload: Path | None = None) -> list[str]:
         """The command line that runs Asterisk with ``share`` visible at its own path.
 
         In the chroot, ``etc/hosts`` and ``etc/resolv.conf`` (rendered beside the
         configuration) replace the chroot's own, so a name lookup Asterisk might try can
         only ever ask 127.0.0.1: nothing leaves the machine; ``etc/localtime`` (the
         court's zone) gives Asterisk's own clock — log stamps, STRFTIME — court time."""
+        # only Asterisk itself gets the shim (at the same path inside the chroot: it is in
+        # the runtime folder, under the shared data folder)
+        env = ["/usr/bin/env", f"LD_PRELOAD={preload}"] if preload else []
         if self.chroot is None:
-            return [self.binary, *args]
+            return [*env, self.binary, *args]
         root = str(self.chroot)
-        quoted = " ".join(_sh_quote(a) for a in args)
+        quoted = " ".join(_sh_quote(a) for a in [*env, self.binary, *args])
         guards = ""
         if etc is not None:
             for name in ("hosts", "resolv.conf", "localtime"):
@@ -73,7 +81,7 @@ class Installation:
             f"mount --bind {_sh_quote(str(share))} {_sh_quote(root + str(share))}; "
             f"mount -t proc proc {_sh_quote(root + '/proc')}; "
             + guards +
-            f"exec chroot {_sh_quote(root)} {self.binary} {quoted}"
+            f"exec chroot {_sh_quote(root)} {quoted}"
         )
         return _in_private_mounts(script)
 
@@ -315,12 +323,15 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
         "sounds_dir": str(settings.sounds_dir),
         "recordings_dir": str(settings.recordings_dir),
         "seats": seats_section(seats, settings.bind_host),
+        # nobody needs to know it: the self-test endpoint never takes a call in
+        "selftest_secret": secrets.token_urlsafe(24),
     }
     (paths["etc_dir"] / "hosts").write_text(
         f"127.0.0.1 localhost {socket.gethostname()}\n::1 localhost\n")
     (paths["etc_dir"] / "resolv.conf").write_text(
         "# the PBX resolves nothing off this machine\nnameserver 127.0.0.1\n"
         "options timeout:1 attempts:1\n")
+    write_bans(settings, [])  # a restart forgets bans; the guard rebuilds from new failures
     zone = zone_file(settings.timezone)
     if zone is not None:
         (paths["etc_dir"] / "localtime").write_bytes(zone)
@@ -330,6 +341,79 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
                 text = render_template(entry.read_text(encoding="utf-8"), values, entry.name)
                 (paths["etc_dir"] / entry.name).write_text(text, encoding="utf-8")
     return paths["etc_dir"] / "asterisk.conf"
+
+
+def bind_shim(settings: Settings) -> Path:
+    """asterisk_conf/bind_to_host.c built into the runtime folder (again when the source
+    is newer): preloaded into Asterisk, it turns a bind to every address (0.0.0.0, [::])
+    into one to bind_host (::1). Asterisk's SIP stack creates pjproject's DNS resolver,
+    whose two sockets bind every address with no setting to change it; with the shim
+    they sit on loopback like every other socket of the PBX."""
+    source = files("asterisk_conf") / "bind_to_host.c"
+    # root's alone, apart from the folders the PBX account owns: root preloads it
+    built = settings.data_dir.resolve() / "pbx-shim" / "bind_to_host.so"
+    code = source.read_bytes()
+    stamp = built.with_suffix(".sha256")
+    digest = hashlib.sha256(code).hexdigest()
+    if built.exists() and stamp.exists() and stamp.read_text() == digest:
+        return built
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise PbxError("no C compiler to build the PBX's bind shim: `make setup` installs "
+                       "gcc (or apt-get install gcc libc6-dev)")
+    built.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = built.with_suffix(".tmp")
+    done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-Wall", "-o", str(tmp),
+                           "-x", "c", "-", "-ldl"], input=code, capture_output=True)
+    if done.returncode != 0:
+        raise PbxError(f"building the PBX's bind shim failed: "
+                       f"{done.stderr.decode(errors='replace').strip()[:300]}")
+    tmp.replace(built)
+    stamp.write_text(digest)
+    return built
+
+
+def write_bans(settings: Settings, addresses: list[str]) -> Path:
+    """The pjsip ACL refusing ``addresses`` (each an IPv4/IPv6 address), included by
+    pjsip.conf; no rule at all when there is none (Asterisk allows what no rule matches)."""
+    path = runtime_paths(settings)["etc_dir"] / "pjsip_bans.conf"
+    lines = ["; written by the hotline (hotline/sip_guard.py): addresses that failed to "
+             "authenticate too often"]
+    if addresses:
+        lines += ["[hotline-bans]", "type = acl"]
+        for address in addresses:
+            ip = ipaddress.ip_address(address)  # never a line the caller's text shaped
+            lines.append(f"deny = {ip}/{ip.max_prefixlen}")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    pbx_account.readable_if_shared(settings, path)  # Asterisk reloads it as its own account
+    return path
+
+
+def console(settings: Settings, command: str, timeout: float = 20.0) -> str:
+    """One command on the running Asterisk's own console (its control socket in the
+    runtime folder), run as the account that started it: what AMI is not allowed to do
+    (reloading a module). For the chroot, inside Asterisk's own mount namespace, where
+    the runtime folder is mounted."""
+    pid = running_pid(settings)
+    if pid is None:
+        raise PbxError("Asterisk is not running (`hotline pbx start`)")
+    install = find_installation(settings)
+    conf = runtime_paths(settings)["etc_dir"] / "asterisk.conf"
+    cmd = [install.binary, "-C", str(conf), "-rx", command]
+    if install.chroot is not None:
+        cmd = ["nsenter", "-t", str(pid), "-m", "chroot", str(install.chroot), *cmd]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise PbxError(f"Asterisk's console did not answer {command!r} in {timeout:.0f} s") \
+            from None
+    if done.returncode != 0:
+        raise PbxError(f"Asterisk's console refused {command!r}: "
+                       f"{(done.stderr or done.stdout).strip()[:200]}")
+    return done.stdout
 
 
 def zone_file(name: str) -> bytes | None:
@@ -389,10 +473,13 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
             raise PbxError(f"{name} {port} on {settings.bind_host} is in use; "
                            f"set HOTLINE_{name.upper()} to a free port")
     conf = render(settings, install, seats)
+    share = settings.data_dir.resolve()
+    shim = bind_shim(settings)
+    drop = run_as(settings, install, share)
     log_path = runtime_paths(settings)["log_dir"] / "asterisk.out"
     out = open(log_path, "ab")
-    cmd = install.command(["-f", "-n", "-C", str(conf)], settings.data_dir.resolve(),
-                          etc=conf.parent)
+    cmd = install.command(["-f", "-n", *drop, "-C", str(conf)], share, etc=conf.parent,
+                          preload=shim)
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True, env=environment(settings))
     out.close()
@@ -407,11 +494,30 @@ def start(settings: Settings, seats: list[SeatConf], timeout: float = 60.0) -> s
     raise PbxError(f"Asterisk did not come up within {timeout:.0f} s; see {log_path}")
 
 
+def run_as(settings: Settings, install: Installation, share: Path) -> list[str]:
+    """Asterisk's options to drop from root to the PBX's own account, once that account
+    has what it needs in the data folder (hotline/pbx_account.py); none when the hotline
+    does not run as root (Asterisk then runs as the same account)."""
+    if not pbx_account.wanted(settings):
+        return []
+    try:
+        account = pbx_account.ensure(settings.pbx_user)
+        if install.chroot is not None:
+            pbx_account.enter_chroot(account, install.chroot)
+            pbx_account.passable_mount_point(install.chroot, share)
+        else:
+            pbx_account.check_reachable(account, share)
+        pbx_account.share(settings, account)
+    except (pbx_account.AccountError, OSError) as exc:
+        raise PbxError(str(exc)) from None
+    return ["-U", account.name, "-G", account.name]
+
+
 def environment(settings: Settings) -> dict[str, str]:
     """Asterisk's environment: ours, with TZ the court's time zone for whatever in it reads
     the C library's clock. (Asterisk's own clock — its log stamps, STRFTIME — reads
     /etc/localtime and ignores TZ; logger.conf stamps each line with its offset.)"""
-    return {**os.environ, "TZ": settings.timezone}
+    return {**os.environ, "TZ": settings.timezone, "HOTLINE_BIND_HOST": settings.bind_host}
 
 
 def _ami_ready(settings: Settings) -> bool:

@@ -51,9 +51,10 @@ def check(folder: Path) -> None:
             f"secrets and recordings: run `hotline setup` or `chmod -R go= {folder}`")
 
 
-def make_private(folder: Path) -> int:
+def make_private(folder: Path, pbx_gid: int | None = None) -> int:
     """Take group and other rights off ``folder`` and everything under it (symlinks are
-    not followed); returns how many entries changed."""
+    not followed); returns how many entries changed. What is shared with the PBX's
+    account (its group, ``pbx_gid``: hotline/pbx_account.py) keeps its group rights."""
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)
         return 1
@@ -62,8 +63,9 @@ def make_private(folder: Path) -> int:
     changed = 0
     for entry in entries:
         st = entry.lstat()
-        if stat.S_ISLNK(st.st_mode) or not st.st_mode & OPEN_BITS:
+        closing = stat.S_IRWXO if pbx_gid is not None and st.st_gid == pbx_gid else OPEN_BITS
+        if stat.S_ISLNK(st.st_mode) or not st.st_mode & closing:
             continue
-        entry.chmod(stat.S_IMODE(st.st_mode) & ~OPEN_BITS)
+        entry.chmod(stat.S_IMODE(st.st_mode) & ~closing)
         changed += 1
     return changed

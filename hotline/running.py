@@ -24,13 +24,14 @@ import uvicorn
 
 from agi_scripts.registry import all_handlers
 from agi_scripts.server import AgiContext, AgiServer
-from hotline import ami, pbx, private
+from hotline import ami, pbx, pbx_account, private
 from hotline.db import DbWriter, migrate
 from hotline.demo import load_demo
 from hotline.jobs import consumer
 from hotline.platform import Platform
 from hotline.seats import seat_confs
 from hotline.settings import SettingsError
+from hotline.sip_guard import SipGuard
 from hotline.web.app import create_app
 from ivr.prompts import generate
 
@@ -52,6 +53,7 @@ def setup(platform: Platform, demo: bool = True, prompts: bool = True) -> None:
         return
     override = settings.prompts_override_dir
     generate(settings.sounds_dir, override_dir=Path(override) if override else None)
+    pbx_account.readable_if_shared(settings, settings.sounds_dir)  # a running PBX reads them
 
 
 def seats(platform: Platform) -> list[tuple[pbx.SeatConf, list[str]]]:
@@ -66,6 +68,7 @@ class Servers:
     agi: AgiServer
     agi_server: asyncio.base_events.Server
     listener: ami.TimelineListener
+    guard: SipGuard
 
 
 @contextlib.asynccontextmanager
@@ -91,6 +94,7 @@ async def servers(platform: Platform, with_ami: bool = True) -> AsyncIterator[Se
         raise SettingsError(f"agi_port {settings.agi_port} on {settings.agi_address}: "
                             f"{exc.strerror}; set HOTLINE_AGI_PORT to a free port") from None
     listener = ami.TimelineListener(writer, platform.calendar.tz)
+    guard = SipGuard(settings)
     try:
         web = start_web(platform)
     except SettingsError:
@@ -104,9 +108,12 @@ async def servers(platform: Platform, with_ami: bool = True) -> AsyncIterator[Se
     try:
         async with contextlib.AsyncExitStack() as stack:
             if with_ami:
-                listener.attach(await stack.enter_async_context(
-                    ami.connect(settings, events=True)))
-            yield Servers(platform, writer, app, server, listener)
+                manager = await stack.enter_async_context(ami.connect(settings, events=True))
+                listener.attach(manager)
+                guard.attach(manager)
+                expiry = asyncio.create_task(guard.run(), name="sip-ban-expiry")
+                stack.callback(expiry.cancel)
+            yield Servers(platform, writer, app, server, listener, guard)
     finally:
         if worker is not None:
             await asyncio.to_thread(worker.stop, True)

@@ -51,6 +51,9 @@ class Settings:
     message_max_s: int = 180  # longest after-hours message (R6)
     asterisk_root: str = ""  # cached sid chroot; default ~/.cache/hotline12368/asterisk-sid
     asterisk_binary: str = ""  # a system Asterisk >= 20 to use instead of the chroot
+    # Started by root, Asterisk drops to this account (made on first start); "" = it runs
+    # as whoever starts it (hotline/pbx_account.py)
+    pbx_user: str = "hotline-pbx"
     prompts_override_dir: str = ""  # court's own recordings, same names as ivr/prompts.txt
     agi_read_timeout_s: float = 5.0  # a silent or half-sent AGI client is dropped after this
     # FastAGI between machines (README): the server's own address, where `hotline serve`
@@ -91,6 +94,14 @@ class Settings:
     trusted_proxies: str = ""
     login_attempts_per_minute: int = 20  # per client address, before a password is hashed
     login_hash_slots: int = 2  # Argon2 hashes at once (64 MiB each) in the web process
+    # SIP brute force: an address whose authentications fail this often within the window
+    # is refused by the PBX (a pjsip ACL) for sip_ban_minutes; 0 failures = never ban. The
+    # trunk, the PBX's own address and sip_ban_exempt (addresses or networks, comma-
+    # separated, e.g. the court's NAT gateway) are never banned.
+    sip_ban_failures: int = 10
+    sip_ban_window_s: int = 60
+    sip_ban_minutes: int = 30
+    sip_ban_exempt: str = ""
     # The panel's softphone connects here (SIP over WebSocket); "" = Asterisk's http_port on
     # bind_host. Behind a TLS proxy: wss://…/ws.
     sip_ws_url: str = ""
@@ -130,6 +141,17 @@ class Settings:
                 raise SettingsError(f"agi_allow: {entry!r} is not an IP address or CIDR network "
                                     f"({exc}); e.g. 198.51.100.1 or 198.51.100.0/24") from None
         return tuple(networks)
+
+    @property
+    def sip_ban_exempt_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The addresses never banned: the trunk, the PBX itself and sip_ban_exempt."""
+        entries = [self.trunk_ip, self.bind_host, *self.sip_ban_exempt.split(",")]
+        try:
+            return tuple(ipaddress.ip_network(e.strip(), strict=False)
+                         for e in entries if e.strip())
+        except ValueError as exc:
+            raise SettingsError(f"sip_ban_exempt: {exc}; list addresses or networks, "
+                                "comma-separated") from None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -260,6 +282,18 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(f"trusted_proxies: {exc}; list addresses or networks, "
                                 "comma-separated") from None
+        _ = self.sip_ban_exempt_networks
+        if self.pbx_user and not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", self.pbx_user):
+            raise SettingsError(f"pbx_user={self.pbx_user!r} is not an account name "
+                                "(lower-case letters, digits, - and _)")
+        if self.pbx_user == "root":
+            raise SettingsError("pbx_user=root: name an account of its own, or \"\" to run "
+                                "Asterisk as whoever starts it")
+        if self.sip_ban_failures < 0:
+            raise SettingsError("sip_ban_failures must be 0 (never ban) or more")
+        for name in ("sip_ban_window_s", "sip_ban_minutes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1")
         for name in ("login_attempts_per_minute", "login_hash_slots"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1")

@@ -10,7 +10,9 @@ packages=(
     ffmpeg         # pydub decodes recordings in any format with it
     debootstrap    # the Asterisk chroot
     sip-tester     # sipp: a real SIP seat phone / trunk in the tests
-    util-linux     # unshare: private mount namespace for the chroot
+    util-linux     # unshare: private mount namespace for the chroot; nsenter: its console
+    gcc            # builds the PBX's bind shim (asterisk_conf/bind_to_host.c)
+    libc6-dev
     python3-venv
     chromium            # the web pages' tests run in a real headless browser
     fonts-wqy-microhei  # so Chinese text renders (and shows in screenshots)

@@ -292,3 +292,19 @@ def test_r6_messages_process_counts_in_words_that_agree(no_model, platform, hotl
         assert lines[0] == label  # the progress bar, off a terminal: its label once
         lines = lines[1:]
     assert len(lines) == 1 and lines[0].startswith(summary), lines
+
+
+def test_a_test_call_s_sound_is_put_where_the_pbx_account_can_read_it(platform, tmp_path):
+    """Issue 16: Asterisk runs as its own account and reads only the prompts folder, so
+    `hotline call --say` copies a sound from elsewhere there; a missing one is refused."""
+    settings = platform.settings
+    with pytest.raises(ami.InvalidCall, match=r"no sound file .*nowhere\.wav"):
+        call_cli.sound_for_the_pbx(settings, str(tmp_path / "nowhere"))
+    (tmp_path / "words.wav").write_bytes(b"RIFF....WAVE")
+    given = call_cli.sound_for_the_pbx(settings, str(tmp_path / "words"))
+    assert given == str(settings.sounds_dir / "caller" / "words")
+    assert (settings.sounds_dir / "caller" / "words.wav").read_bytes() == b"RIFF....WAVE"
+    prompt = settings.sounds_dir / "hotline" / "own-words"  # a prompt is used where it is
+    prompt.parent.mkdir(parents=True, exist_ok=True)
+    prompt.with_suffix(".wav").write_bytes(b"RIFF....WAVE")
+    assert call_cli.sound_for_the_pbx(settings, str(prompt)) == str(prompt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pwd
 import re
 import stat
 import subprocess
@@ -101,10 +102,10 @@ def test_r1_r3_a_silent_caller_is_queued_after_one_short_play(line):
 def test_r3_a_key_pressed_during_the_invalid_prompt_counts(line):
     # 9 at 1.5 s is wrong: "invalid" (3 s) starts at once; 2 is pressed 1 s into it
     uid = place(line, "13811113333", "9W2", stay=6)
-    call = wait_call(line, uid, lambda c: c.order_type is not None and c.menu_attempts == 2,
+    # the type is stored when the key is read, the offer a moment later: wait for both
+    call = wait_call(line, uid, lambda c: c.menu_attempts == 2 and c.offered_at is not None,
                      timeout=30)
     assert call.order_type == 2
-    assert call.offered_at is not None
     assert (call.offered_at - call.received_at).total_seconds() < 6.0  # not after the menu
 
 
@@ -374,16 +375,43 @@ def test_the_running_pbx_writes_its_configuration_and_recordings_privately(line)
     secret in manager.conf or the seats' passwords in pjsip.conf readable, any local
     account could log into AMI or register as a seat; a WAV readable is a call heard
     without the supervisor check or an audit row. The hotline runs with umask 077, and so
-    does the Asterisk it starts."""
+    does the Asterisk it starts. Asterisk ran as root: it runs as its own account, which
+    reads its configuration and prompts, owns its state and the recordings, and reaches
+    nothing else of the data folder."""
+    pbx_user = pwd.getpwnam(line.settings.pbx_user)
+    pid = int((line.data_dir / "asterisk" / "run" / "asterisk.pid").read_text())
+    status = Path(f"/proc/{pid}/status").read_text()
+    uids = re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()
+    assert uids == [str(pbx_user.pw_uid)] * 4  # real, effective, saved, filesystem
     etc = line.data_dir / "asterisk" / "etc"
     for name in ("manager.conf", "pjsip.conf", "extensions.conf"):
-        assert stat.S_IMODE((etc / name).stat().st_mode) == 0o600, name
+        st = (etc / name).stat()  # Asterisk reads it; only root (the hotline) writes it
+        assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (
+            0o640, 0, pbx_user.pw_gid), name
     wavs = list((line.data_dir / "recordings").rglob("*.wav"))
-    assert wavs
+    assert wavs and all(w.stat().st_uid == pbx_user.pw_uid for w in wavs)  # Asterisk's own
     opened = [f"{p} {stat.filemode(p.stat().st_mode)}"
-              for folder in ("asterisk", "recordings", "sounds")
+              for folder in ("asterisk", "recordings", "sounds", "pbx-shim")
               for p in [line.data_dir / folder, *(line.data_dir / folder).rglob("*")]
-              if not p.is_symlink() and p.stat().st_mode & 0o077]
-    assert opened == []
+              if not p.is_symlink() and (p.stat().st_mode & 0o007 or (
+                  p.stat().st_mode & 0o070 and p.stat().st_gid != pbx_user.pw_gid))]
+    assert opened == []  # nothing for other accounts; group rights only for the PBX's
+    shim = line.data_dir / "pbx-shim"
+    assert (shim.stat().st_uid, stat.S_IMODE(shim.stat().st_mode)) == (0, 0o700)  # root's
+    top = line.data_dir.stat()
+    assert (stat.S_IMODE(top.st_mode), top.st_gid) == (0o710, pbx_user.pw_gid)  # passage
     for name in ("hotline.db", "ami.secret", "agi.secret"):
-        assert stat.S_IMODE((line.data_dir / name).stat().st_mode) == 0o600, name
+        st = (line.data_dir / name).stat()
+        assert (stat.S_IMODE(st.st_mode), st.st_uid) == (0o600, 0), name
+
+    def as_pbx(*cmd: str) -> int:  # where Asterisk runs: its mount namespace and chroot
+        return subprocess.run(["nsenter", "-t", str(pid), "-m", "chroot",
+                               str(line.settings.chroot_dir),
+                               "setpriv", f"--reuid={pbx_user.pw_uid}",
+                               f"--regid={pbx_user.pw_gid}", "--clear-groups", *cmd],
+                              capture_output=True).returncode
+
+    assert as_pbx("cat", str(etc / "pjsip.conf")) == 0  # the check itself can succeed
+    assert as_pbx("cat", str(line.data_dir / "ami.secret")) != 0
+    assert as_pbx("ls", str(line.data_dir)) != 0  # passage, no listing
+    assert as_pbx("touch", str(etc / "pjsip.conf")) != 0  # read, never written

@@ -81,6 +81,8 @@ def test_asterisk_starts_in_the_court_time_zone(settings, monkeypatch):
 
     monkeypatch.setattr(pbx, "find_installation", lambda s: pbx.Installation(
         "/usr/sbin/asterisk", "/usr/lib/asterisk/modules", "/usr/share/asterisk"))
+    monkeypatch.setattr(pbx, "bind_shim", lambda s: None)  # these would run commands too
+    monkeypatch.setattr(pbx, "run_as", lambda *a: [])
     monkeypatch.setattr(pbx.subprocess, "Popen", popen)
     monkeypatch.setenv("TZ", "UTC")
     with pytest.raises(pbx.PbxError, match="Asterisk exited with 1"):

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import ami
+from hotline import ami, pbx_account
+from hotline.ami import InvalidCall
 from hotline.cli.common import (
     Fail,
     call_summary,
@@ -97,6 +100,31 @@ def key_seconds(keys: str) -> float:
     return sum(1.0 if k == "W" else 0.5 if k == "w" else 0.25 for k in keys)
 
 
+SOUND_SUFFIXES = (".wav", ".gsm", ".sln", ".ulaw", ".alaw")
+
+
+def sound_for_the_pbx(settings: Settings, say: str) -> str:
+    """``--say``'s file where Asterisk can read it. Asterisk runs as its own account
+    (hotline/pbx_account.py), which reads the prompts folder and nothing else of the data
+    folder or this account's files: a file from elsewhere is copied to ``sounds/caller``
+    first. The path given to Asterisk, without its extension."""
+    base = Path(say).expanduser().resolve()
+    found = [base.with_name(base.name + x) for x in SOUND_SUFFIXES
+             if base.with_name(base.name + x).is_file()]
+    if not found:
+        raise InvalidCall(f"--say {say}: no sound file {say}.wav (nor .gsm, .sln, .ulaw, "
+                          ".alaw); give the path without its extension")
+    sounds = settings.sounds_dir
+    if sounds in base.parents:
+        return str(base)
+    target = sounds / "caller"
+    target.mkdir(parents=True, exist_ok=True)
+    for source in found:
+        shutil.copyfile(source, target / source.name)
+    pbx_account.readable_if_shared(settings, target)
+    return str(target / base.name)
+
+
 @click.command(name="call")
 @click.option("--caller", required=True, callback=phone_number,
               help="Caller ID the call presents: a phone number, or empty or - to withhold it.")
@@ -119,6 +147,7 @@ def command(platform: Platform, caller: str, keys: str, delay: float, stay: floa
     """Place a real call into the hotline through Asterisk (AMI Originate)."""
     settings = platform.settings
     ami.validate_call(caller, keys)
+    say = sound_for_the_pbx(settings, say) if say else say
 
     async def place() -> str:
         async with ami.connect(settings) as manager:

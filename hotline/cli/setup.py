@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hotline import private, running
+from hotline import pbx_account, private, running
 from hotline.cli.common import pass_platform
 from hotline.platform import Platform
 
@@ -15,7 +15,7 @@ def command(platform: Platform) -> None:
     """Create/upgrade the database, load the demo court, generate the prompts; make the
     data folder private to this account."""
     folder = platform.settings.data_dir
-    changed = private.make_private(folder)
+    changed = private.make_private(folder, pbx_account.group_of_pbx(platform.settings))
     if changed:
         click.echo(f"{folder}: took group and other rights off {changed} "
                    f"file{'s' if changed != 1 else ''} and folders")
