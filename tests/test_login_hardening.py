@@ -141,6 +141,70 @@ def test_only_so_many_passwords_are_hashed_at_once(platform, monkeypatch):
     assert checks.count == 12 and checks.most == 2
 
 
+async def device_login(app, jar: httpx.Cookies, login: str, password: str,
+                       peer: str = "127.0.0.1") -> httpx.Response:
+    """One login from a browser that keeps its device cookie in ``jar`` (a new session
+    each time: the browser was closed)."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 40001))
+    kept = {auth.DEVICE_COOKIE: jar[auth.DEVICE_COOKIE]} if auth.DEVICE_COOKIE in jar else {}
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1",
+                                 cookies=kept) as c:
+        token = csrf((await c.get("/login")).text)
+        r = await c.post("/login", data={"login": login, "password": password, "csrf": token})
+        if auth.DEVICE_COOKIE in r.cookies:
+            jar.set(auth.DEVICE_COOKIE, r.cookies[auth.DEVICE_COOKIE])
+        return r
+
+
+def test_staff_get_in_from_their_own_browser_during_a_password_spray(platform, monkeypatch):
+    """Issue 16: a spray from many addresses (each under its budget) filled the queue of
+    attempts and locked wang out; a legitimate login waited 11-21 s or gave up
+    (bench/agi_under_logins.py). From the browser wang signed in from before (its device
+    cookie), wang's attempt skips the address budget and the strangers' queue, and only
+    its own failures lock it."""
+    checks = Checks(pause=0.1)
+    monkeypatch.setattr(auth, "verify_password", checks)
+    app = make_app(platform)
+    app.state.login_guard = auth.LoginGuard(per_minute=3, slots=1, clock=lambda: 0.0)
+    jar = httpx.Cookies()
+    first = asyncio.run(device_login(app, jar, "wang", PASSWORD))
+    assert first.status_code == 303 and auth.DEVICE_COOKIE in jar
+
+    async def spray_and_log_in() -> tuple[list[int], int, float, float]:
+        # five wrong guesses at wang from elsewhere lock wang for strangers; then twelve
+        # strangers' attempts on other logins keep the one shared hash slot busy
+        for i in range(5):
+            await parallel_logins(app, [("wang", f"guess {i}")], peer=f"127.0.1.{i + 1}")
+        spent = await parallel_logins(app, [("nobody", "x")] * 4)  # wang's address too
+        assert sorted(r.status_code for r in spent) == [401, 401, 401, 429]
+        started = time.monotonic()
+        strangers = [asyncio.create_task(parallel_logins(
+            app, [(f"user{i}", "guess")], peer=f"127.0.2.{i + 1}")) for i in range(12)]
+        await asyncio.sleep(0.05)
+        mine = await device_login(app, jar, "wang", PASSWORD)  # its address is spent too
+        took = time.monotonic() - started
+        done = [r[0].status_code for r in await asyncio.gather(*strangers)]
+        return done, mine.status_code, took, time.monotonic() - started
+
+    strangers, mine, took, spray = asyncio.run(spray_and_log_in())
+    assert mine == 303
+    assert took < 0.6 < spray, (took, spray)  # in at once; the 12 strangers took >1.2 s
+    assert strangers == [401] * 12
+    # strangers still meet the lock-out and the address budget
+    locked = asyncio.run(parallel_logins(app, [("wang", PASSWORD)], peer="127.0.3.1"))
+    assert locked[0].status_code == 429 and "暂时锁定" in locked[0].text
+    # the cookie is wang's: it does nothing for li, from this spent address
+    assert asyncio.run(device_login(app, jar, "li", PASSWORD)).status_code == 429
+    # a forged cookie is a stranger's
+    forged = httpx.Cookies({auth.DEVICE_COOKIE: jar[auth.DEVICE_COOKIE][:-4] + "AAAA"})
+    assert asyncio.run(device_login(app, forged, "wang", PASSWORD)).status_code == 429
+    # the device's own failures lock the device
+    for i in range(auth.MAX_FAILURES):
+        assert asyncio.run(device_login(app, jar, "wang", f"typo {i}")).status_code == 401
+    mine = asyncio.run(device_login(app, jar, "wang", PASSWORD))
+    assert mine.status_code == 429 and "暂时锁定" in mine.text
+
+
 def test_the_guard_forgets_the_least_recent_addresses_first(monkeypatch):
     monkeypatch.setattr(auth, "ADDRESSES_KEPT", 3)
     now = [0.0]

@@ -43,6 +43,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -76,6 +77,10 @@ LOCK_FIRST = timedelta(minutes=1)  # after MAX_FAILURES, doubling with each furt
 LOCK_MAX = timedelta(minutes=15)
 FAILURE_WINDOW = timedelta(hours=1)  # failures older than this are forgotten
 ADDRESSES_KEPT = 10_000  # client addresses the guard remembers (the least recent go first)
+TRUSTED_SLOTS = 1  # hashes at once for attempts from trusted devices, beside login_hash_slots
+DEVICE_COOKIE = "hotline_device"
+DEVICE_MAX_AGE = timedelta(days=90)
+DEVICE_ROWS = 500  # recent attempts on a login searched for one device's failures
 WAITING_MAX = 64  # attempts waiting for a hash slot, across the process; more are turned away
 
 _hasher = PasswordHasher()  # Argon2id with argon2-cffi's (RFC 9106) default parameters
@@ -192,16 +197,24 @@ class LoginRefused(Exception):
         self.message, self.until = message, until
 
 
-def locked_until(session: Session, login: str, now: datetime) -> datetime | None:
+def locked_until(session: Session, login: str, now: datetime,
+                 device: str | None = None) -> datetime | None:
     """When ``login`` may try again, if it is locked out now. Counts the failures since its
-    last success (within the hour) in the audit log."""
-    rows = session.execute(
-        select(AuditEntry.action, AuditEntry.at)
-        .where(AuditEntry.actor == login, AuditEntry.action.in_(("login", "login_failed")),
-               AuditEntry.at > now - FAILURE_WINDOW)
-        .order_by(AuditEntry.id.desc()).limit(MAX_FAILURES + 8)).all()
+    last success (within the hour) in the audit log; for an attempt from a trusted
+    ``device`` (a device cookie), only that device's own: failures from elsewhere — a
+    password spray naming this login — do not lock its owner out of their own browser,
+    and the owner's sign-in there does not end the strangers' lock-out."""
+    q = (select(AuditEntry.action, AuditEntry.at, AuditEntry.detail)
+         .where(AuditEntry.actor == login, AuditEntry.action.in_(("login", "login_failed")),
+                AuditEntry.at > now - FAILURE_WINDOW)
+         .order_by(AuditEntry.id.desc()))
+    rows = session.execute(q.limit(DEVICE_ROWS)).all()
+    if device is not None:
+        rows = [r for r in rows if (r.detail or {}).get("device") == device]
+    else:  # the owner signing in from a trusted device does not reopen the door to a spray
+        rows = [r for r in rows if r.action == "login_failed" or not (r.detail or {}).get("device")]
     streak = 0
-    for action, _at in rows:
+    for action, _at, _detail in rows:
         if action != "login_failed":
             break
         streak += 1
@@ -227,13 +240,14 @@ def login_key(login: str) -> str:
 
 
 def authenticate(session: Session, login: str, password: str, now: datetime,
-                 remote_addr: str = "") -> User:
+                 remote_addr: str = "", device: str | None = None) -> User:
     """The user, if the login and password are right, the login is not locked out and the
     user is active; otherwise :class:`LoginRefused`. Every attempt is in the audit log.
     Attempts on one login must not run in parallel (:class:`LoginGuard` sees to it), or
     several guesses would be checked before the failures that lock the login are read."""
     key = login_key(login)
-    until = locked_until(session, key, now)
+    seen = {"device": device} if device else {}
+    until = locked_until(session, key, now, device)
     if until is not None:
         raise LoginRefused("连续登录失败次数过多，该账号暂时锁定。请于 "
                            f"{int((until - now).total_seconds()) + 1} 秒后再试。", until)
@@ -243,14 +257,15 @@ def authenticate(session: Session, login: str, password: str, now: datetime,
         user.password_hash if user else _dummy_hash(), password)
     if not ok or user is None:
         audit(session, key, "login_failed", None, remote_addr, at=now,
-              reason="unknown" if user is None else "password")
+              reason="unknown" if user is None else "password", **seen)
         raise LoginRefused("登录名或密码不正确。")
     if not user.active:
-        audit(session, key, "login_failed", None, remote_addr, at=now, reason="disabled")
+        audit(session, key, "login_failed", None, remote_addr, at=now, reason="disabled",
+              **seen)
         raise LoginRefused("该账号已停用，请联系管理员。")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    audit(session, key, "login", None, remote_addr, at=now)
+    audit(session, key, "login", None, remote_addr, at=now, **seen)
     return user
 
 
@@ -283,6 +298,9 @@ class LoginGuard:
         self._logins: dict[str, list] = {}  # login -> [lock, attempts holding or waiting]
         self._hashing = asyncio.Semaphore(slots)
         self._waiting = 0  # attempts not yet holding a hash slot
+        # attempts from a trusted device: a slot of their own, a turn per login of their own
+        self._trusted: dict[str, asyncio.Lock] = {}
+        self._trusted_hashing = asyncio.Semaphore(TRUSTED_SLOTS)
 
     def _tokens(self, addr: str, now: float) -> float:
         tokens, at = self._buckets.pop(addr, (self.burst, now))
@@ -309,6 +327,23 @@ class LoginGuard:
         if self._loop is not loop:
             self._loop, self._logins = loop, {}
             self._hashing, self._waiting = asyncio.Semaphore(self.slots), 0
+            self._trusted = {}
+            self._trusted_hashing = asyncio.Semaphore(TRUSTED_SLOTS)
+
+    @contextlib.asynccontextmanager
+    async def checking_trusted(self, login: str) -> AsyncIterator[None]:
+        """Like :meth:`checking`, for an attempt from a device ``login`` signed in from
+        before (its device cookie): it waits behind no stranger's attempt — neither the
+        shared queue a spray from many addresses fills nor the spray's guesses at this
+        login — only behind the other trusted attempts, one hash at a time."""
+        self._on_this_loop()
+        lock = self._trusted.setdefault(login, asyncio.Lock())
+        try:
+            async with lock, self._trusted_hashing:
+                yield
+        finally:
+            if not lock.locked() and self._trusted.get(login) is lock:
+                del self._trusted[login]
 
     @contextlib.asynccontextmanager
     async def checking(self, login: str) -> AsyncIterator[None]:
@@ -354,6 +389,42 @@ def middleware(settings: Settings) -> Middleware:
 def end_sessions(user: User) -> None:
     """Every session ``user`` has open ends (the cookies keep the generation before)."""
     user.session_generation = (user.session_generation or 0) + 1
+
+
+# ---- device cookies -----------------------------------------------------------------------------
+# A browser a user signed in from carries a signed cookie naming that login (OWASP's
+# "device cookie"). Its attempts at that login skip the per-address budget and the shared
+# queue, and only its own failures lock it out: a password spray from many addresses, which
+# no address budget stops and which fills the queue, no longer keeps staff out.
+def _devices(settings: Settings) -> URLSafeTimedSerializer:
+    key = hmac.new(secret(settings.data_dir).encode(), b"hotline device cookie",
+                   hashlib.sha256).hexdigest()
+    return URLSafeTimedSerializer(key, salt="device")
+
+
+def device_of(request: Request, settings: Settings, login: str) -> str | None:
+    """The device id in the request's device cookie, if the cookie is ours, not expired,
+    and was given to ``login``."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        data = _devices(settings).loads(value, max_age=int(DEVICE_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(data, dict) or data.get("l") != login_key(login):
+        return None
+    device = data.get("d")
+    return device if isinstance(device, str) and device else None
+
+
+def give_device(response, settings: Settings, login: str, device: str | None) -> None:
+    """Set (or renew) the device cookie after a successful login."""
+    value = _devices(settings).dumps({"l": login_key(login),
+                                      "d": device or secrets.token_urlsafe(12)})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=int(DEVICE_MAX_AGE.total_seconds()),
+                        path="/login", httponly=True, samesite="strict",
+                        secure=settings.public_url.lower().startswith("https://"))
 
 
 def sign_in(request: Request, user: User, now: datetime) -> None:

@@ -25,7 +25,9 @@ from hotline.web.auth import (
     check_csrf,
     csrf_token,
     current_user,
+    device_of,
     end_sessions,
+    give_device,
     login_key,
     remote,
     safe_next,
@@ -63,17 +65,19 @@ def guard_of(request: Request) -> LoginGuard:
 
 
 def _attempt(session: Session, web: Web, request: Request, login: str, password: str,
-             target: str, addr: str) -> tuple[Response, bool]:
+             target: str, addr: str, device: str | None) -> tuple[Response, bool]:
     """One checked attempt, in a worker thread; the response, and whether it succeeded."""
     now = web.clock()
     try:
-        user = authenticate(session, login, password, now, addr)
+        user = authenticate(session, login, password, now, addr, device)
     except LoginRefused as refused:  # the failure is kept (committed) with the unit of work
         retry = {"Retry-After": str(int((refused.until - now).total_seconds()) + 1)} \
             if refused.until else None
         return _form(request, 429 if refused.until else 401, refused.message, login, retry), False
     sign_in(request, user, now)
-    return RedirectResponse(safe_next(target), 303), True
+    response = RedirectResponse(safe_next(target), 303)
+    give_device(response, web.settings, user.login, device)
+    return response, True
 
 
 async def login_submit(request: Request) -> Response:
@@ -86,15 +90,18 @@ async def login_submit(request: Request) -> Response:
     if not check_csrf(request, data):
         return _form(request, 400, "页面已过期，请重新输入登录名和密码。", login)
     guard, addr = guard_of(request), remote(request)
+    device = device_of(request, web.settings, login)
     try:
-        guard.admit(addr)
-        async with guard.checking(login_key(login)):
+        if device is None:
+            guard.admit(addr)
+        checking = guard.checking_trusted if device else guard.checking
+        async with checking(login_key(login)):
             response, ok = await web.run(_attempt, web, request, login,
                                          str(data.get("password") or ""),
-                                         str(data.get("next") or ""), addr)
+                                         str(data.get("next") or ""), addr, device)
     except LoginBusy as busy:  # turned away before any hashing
         return _form(request, 429, busy.message, login, {"Retry-After": str(busy.retry_after)})
-    if ok:
+    if ok and device is None:
         guard.give_back(addr)
     return response
 
