@@ -308,3 +308,14 @@ def test_a_test_call_s_sound_is_put_where_the_pbx_account_can_read_it(platform, 
     prompt.parent.mkdir(parents=True, exist_ok=True)
     prompt.with_suffix(".wav").write_bytes(b"RIFF....WAVE")
     assert call_cli.sound_for_the_pbx(settings, str(prompt)) == str(prompt)
+
+
+def test_a_command_on_a_folder_never_set_up_says_to_run_setup(tmp_path):
+    """`hotline stats` (and any command reading the database) on a data folder that was
+    never set up printed SQLAlchemy's traceback; now one line that says what to do."""
+    folder = tmp_path / "new"
+    for args in (["stats"], ["-v", "stats"], ["orders", "list"]):
+        result = CliRunner().invoke(main, ["--data-dir", str(folder), *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert "has no hotline tables" in result.output and "hotline setup" in result.output
+        assert "Traceback" not in result.output and "sqlalche" not in result.output

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hotline import ami, bootstrap, pbx
 from hotline.platform import Platform
@@ -58,6 +59,19 @@ class HotlineGroup(click.Group):
             return super().invoke(ctx)
         except USER_ERRORS as exc:  # a message may quote what was typed or stored
             raise Fail(terminal_safe(str(exc))) from None
+        except (OperationalError, ProgrammingError) as exc:
+            if not missing_table(exc):
+                raise
+            settings = ctx.find_object(Invocation).settings
+            raise Fail(f"the database of {settings.data_dir} has no hotline tables: is this "
+                       "the data folder? Run `hotline setup` first (it creates them)") from None
+
+
+def missing_table(exc: Exception) -> bool:
+    """A query met a database the schema was never made in (SQLite: "no such table";
+    PostgreSQL: undefined table, SQLSTATE 42P01)."""
+    orig = getattr(exc, "orig", None)
+    return "no such table" in str(orig) or getattr(orig, "sqlstate", None) == "42P01"
 
 
 class Invocation:
