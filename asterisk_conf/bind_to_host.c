@@ -1,7 +1,7 @@
 /*
- * Preloaded into Asterisk (hotline/pbx.py, bind_shim): a socket bound to every address
- * (0.0.0.0 or [::]) is bound to the hotline's own address instead, HOTLINE_BIND_HOST
- * (127.0.0.1 by default) for IPv4 and ::1 for IPv6.
+ * Preloaded into Asterisk (hotline/pbx.py, bind_shim): a socket bound to the wildcard
+ * address (INADDR_ANY or in6addr_any) is bound to the hotline's own address instead:
+ * HOTLINE_BIND_HOST (127.0.0.1 by default) for IPv4, ::1 for IPv6.
  *
  * Why: Asterisk's SIP stack creates pjproject's DNS resolver, and that resolver binds its
  * two query sockets to every address on an ephemeral port; neither Asterisk nor pjproject

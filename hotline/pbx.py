@@ -61,7 +61,7 @@ class Installation:
         only ever ask 127.0.0.1: nothing leaves the machine; ``etc/localtime`` (the
         court's zone) gives Asterisk's own clock — log stamps, STRFTIME — court time."""
         # only Asterisk itself gets the shim (at the same path inside the chroot: it is in
-        # the runtime folder, under the shared data folder)
+        # the data folder's pbx-shim, under the shared data folder)
         env = ["/usr/bin/env", f"LD_PRELOAD={preload}"] if preload else []
         if self.chroot is None:
             return [*env, self.binary, *args]
@@ -344,11 +344,11 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
 
 
 def bind_shim(settings: Settings) -> Path:
-    """asterisk_conf/bind_to_host.c built into the runtime folder (again when the source
-    is newer): preloaded into Asterisk, it turns a bind to every address (0.0.0.0, [::])
-    into one to bind_host (::1). Asterisk's SIP stack creates pjproject's DNS resolver,
-    whose two sockets bind every address with no setting to change it; with the shim
-    they sit on loopback like every other socket of the PBX."""
+    """asterisk_conf/bind_to_host.c built into <data_dir>/pbx-shim (again when the source
+    changes): preloaded into Asterisk, it turns a bind to the wildcard address (IPv4's or
+    IPv6's "any") into one to bind_host (::1). Asterisk's SIP stack creates pjproject's
+    DNS resolver, whose two sockets bind the wildcard with no setting to change it; with
+    the shim they sit on loopback like every other socket of the PBX."""
     source = files("asterisk_conf") / "bind_to_host.c"
     # root's alone, apart from the folders the PBX account owns: root preloads it
     built = settings.data_dir.resolve() / "pbx-shim" / "bind_to_host.so"

@@ -31,6 +31,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotline.private import tree
 from hotline.settings import Settings
 
 
@@ -112,13 +113,6 @@ def check_reachable(account: Account, share: Path) -> None:
                 "accounts may pass (e.g. /srv/hotline), or set pbx_user = \"\"")
 
 
-def _tree(top: Path) -> list[Path]:
-    out = [top]
-    for root, dirs, names in os.walk(top):
-        out += [Path(root) / n for n in dirs + names]
-    return out
-
-
 def _set(path: Path, uid: int, gid: int, mode: int) -> None:
     st = path.lstat()
     if stat.S_ISLNK(st.st_mode):
@@ -140,7 +134,7 @@ def share(settings: Settings, account: Account) -> None:
         readable(top, gid)
     for top in (*(runtime / n for n in ("lib", "spool", "run", "log")),
                 settings.recordings_dir):
-        for p in _tree(top):
+        for p in tree(top):
             _set(p, account.uid, gid, 0o700 if p.is_dir() else 0o600)
 
 
@@ -149,7 +143,7 @@ def readable(top: Path, gid: int) -> None:
     read and not change (the configuration, the prompts)."""
     if not top.exists():
         return
-    for p in _tree(top):
+    for p in tree(top):
         _set(p, 0, gid, 0o750 if p.is_dir() else 0o640)
 
 

@@ -51,6 +51,12 @@ def check(folder: Path) -> None:
             f"secrets and recordings: run `hotline setup` or `chmod -R go= {folder}`")
 
 
+def tree(folder: Path) -> list[Path]:
+    """``folder`` and everything under it (symlinks listed, not followed)."""
+    return [folder] + [Path(root) / n for root, dirs, names in os.walk(folder)
+                       for n in dirs + names]
+
+
 def make_private(folder: Path, pbx_gid: int | None = None) -> int:
     """Take group and other rights off ``folder`` and everything under it (symlinks are
     not followed); returns how many entries changed. What is shared with the PBX's
@@ -58,10 +64,8 @@ def make_private(folder: Path, pbx_gid: int | None = None) -> int:
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)
         return 1
-    entries = [folder] + [Path(root) / n for root, dirs, names in os.walk(folder)
-                          for n in dirs + names]
     changed = 0
-    for entry in entries:
+    for entry in tree(folder):
         st = entry.lstat()
         closing = stat.S_IRWXO if pbx_gid is not None and st.st_gid == pbx_gid else OPEN_BITS
         if stat.S_ISLNK(st.st_mode) or not st.st_mode & closing:

@@ -54,7 +54,6 @@ class SipGuard:
         self.clock = clock
         self.failures: dict[str, collections.deque[float]] = {}
         self.banned: dict[str, float] = {}  # address → when the ban lapses
-        self.bans_total = 0
         self._lock = asyncio.Lock()
 
     @staticmethod
@@ -92,7 +91,6 @@ class SipGuard:
             return False
         del self.failures[address]
         self.banned[address] = now + self.ban_for
-        self.bans_total += 1
         log.warning("SIP: %s refused for %d min after %d failed authentications in %d s "
                     "(last account %r)", address, self.ban_for // 60, self.limit,
                     self.window, account[:40])

@@ -191,7 +191,7 @@ def sockets_of(pid: int) -> list[tuple[str, str]]:
 
 
 def test_every_socket_of_the_pbx_is_on_loopback(line):
-    """Issue 16: Asterisk held two UDP sockets on 0.0.0.0 and [::] (pjproject's DNS
+    """Issue 16: Asterisk held two UDP sockets on the wildcard addresses (pjproject's DNS
     resolver, created by res_pjsip with no setting for its address); the bind shim keeps
     them on loopback with everything else."""
     pid = int((line.settings.runtime_dir / "run" / "asterisk.pid").read_text())

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from workorder.errors import DomainError
 
-__all__ = ["CONTENT_MAX", "FEEDBACK_MAX", "NAME_MAX", "NOTE_MAX", "TextError", "clean", "flag"]
+__all__ = ["CONTENT_MAX", "FEEDBACK_MAX", "NAME_MAX", "NOTE_MAX", "TextError", "clean", "flag",
+           "ticked"]
 
 CONTENT_MAX = 4000  # an order's content (R2)
 FEEDBACK_MAX = 2000  # a handler's feedback (R7)
@@ -82,6 +83,13 @@ def clean(value: object, field: str, *, limit: int | None = None,
         raise TextError(f"{label}最多 {limit} 字，现有 {len(s)} 字；请精简后重试，不会自动截断"
                         f"（{field}: at most {limit} characters）")
     return s
+
+
+def ticked(data: dict, field: str) -> bool:
+    """A box of a form posted as JSON: true or false (absent or null: not ticked);
+    anything else is refused by :func:`flag`, never guessed ("no" is not true)."""
+    value = data.get(field)
+    return False if value is None else flag(value, field)
 
 
 def flag(value: object, field: str, *, words: bool = False) -> bool:

@@ -41,7 +41,7 @@ from workorder.models import Call, CallbackTask, LineState, Reminder, WorkOrder
 from workorder.orders import Service
 from workorder.registration import MODE_KEY
 from workorder.stats import day_bounds, line_stats
-from workorder.text import flag
+from workorder.text import ticked
 from workorder.types import CallOutcome, OrderStatus, OrderType
 
 __all__ = ["board", "refused", "routes"]
@@ -244,12 +244,6 @@ async def board_json(web: Web, request: Request, user: User) -> Response:
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
-def phoned(data: dict) -> bool:
-    """Made by phone (true) or to be texted (false, or absent); "no" is not true."""
-    value = data.get("phoned")
-    return False if value is None else flag(value, "phoned")
-
-
 @staff("supervisor", refused, reads="body")
 def remind(web: Web, request: Request, session: Session, user: User, body: bytes) -> Response:
     """A reminder (R8) sent from the board: texted to the department head and the assignee
@@ -259,7 +253,7 @@ def remind(web: Web, request: Request, session: Session, user: User, body: bytes
     try:
         data = parse_json(body)
         texts = web.service.remind(session, int(request.path_params["id"]), by=user.login,
-                                   at=web.clock(), phoned=phoned(data))
+                                   at=web.clock(), phoned=ticked(data, "phoned"))
     except DomainError as exc:
         session.rollback()
         return JSONResponse({"error": str(exc)}, status_code=400)

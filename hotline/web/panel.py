@@ -45,7 +45,7 @@ from workorder.errors import DomainError
 from workorder.models import Call, CallEvent, WorkOrder
 from workorder.orders import OrderError, Service, StaleOrder
 from workorder.rules import Answers, Complaint, propose
-from workorder.text import CONTENT_MAX, flag
+from workorder.text import CONTENT_MAX, ticked
 from workorder.types import CallOutcome, OrderStatus, OrderType, Role
 
 log = logging.getLogger(__name__)
@@ -160,13 +160,6 @@ def answers_of(data: dict) -> Answers:
                    abusive=ticked(data, "abusive"), urgent=ticked(data, "urgent"),
                    leadership=ticked(data, "leadership"),
                    judge_unreachable=ticked(data, "judge_unreachable"))
-
-
-def ticked(data: dict, key: str) -> bool:
-    """A box of the form: JSON true or false (absent or null: not ticked); anything else
-    is refused, never guessed ("no" is not true)."""
-    value = data.get(key)
-    return False if value is None else flag(value, key)
 
 
 def form_fields(data: dict) -> dict:
