@@ -30,5 +30,8 @@ CALLER_KEYS = "HOTLINE_CALLER_KEYS"
 CALLER_DELAY = "HOTLINE_CALLER_DELAY"
 CALLER_STAY = "HOTLINE_CALLER_STAY"
 CALLER_SAY = "HOTLINE_CALLER_SAY"  # a sound file the far end plays after the keys
+CALLER_TONE = "HOTLINE_CALLER_TONE"  # a steady tone (Hz) the far end plays: an audio check
+CALLER_LISTEN = "HOTLINE_CALLER_LISTEN"  # where it keeps what it hears, a second a file
+SLICE = "HOTLINE_SLICE"  # which second of that
 
 ALL = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

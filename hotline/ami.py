@@ -16,6 +16,7 @@ from panoramisk import Manager
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agi_scripts.variables import CALLER_LISTEN, CALLER_TONE
 from hotline.db import DbWriter
 from hotline.settings import Settings
 from recordings.models import Recording
@@ -96,7 +97,7 @@ def validate_call(caller: str, keys: str) -> None:
 
 async def originate(
     manager: Manager, caller: str, keys: str, delay: float = 2.0, stay: float = 30.0,
-    say: str = "", via: str = "local",
+    say: str = "", via: str = "local", tone: int = 0, listen: str = "",
 ) -> str:
     """Place a call into the hotline through a Local channel: Asterisk runs the real
     dialplan for it (AGI, menu, queue) while the far end presses ``keys``. Returns the
@@ -105,6 +106,10 @@ async def originate(
     validate_call(caller, keys)
     if not re.fullmatch(r"[A-Za-z0-9_./-]{0,200}", say):
         raise InvalidCall("--say: a sound file path without its extension")
+    if tone and not 100 <= tone <= 3400:
+        raise InvalidCall("--tone: a frequency from 100 to 3400 Hz (the telephone band)")
+    if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)*", listen) or ".." in listen:
+        raise InvalidCall("--listen: an absolute path prefix of letters, digits, _ . -")
     if via not in ("local", "sip"):
         raise InvalidCall("--via: local (a Local channel) or sip (through the SIP trunk)")
     call_id = f"hl-{uuid.uuid4().hex[:16]}"
@@ -115,7 +120,8 @@ async def originate(
         CallerID=f'"{caller}" <{caller}>' if caller else "", Async="true", Timeout="30000",
         ChannelId=call_id,
         Variable=[f"HOTLINE_CALLER_KEYS={keys}", f"HOTLINE_CALLER_DELAY={delay:g}",
-                  f"HOTLINE_CALLER_STAY={stay:g}", f"HOTLINE_CALLER_SAY={say}"],
+                  f"HOTLINE_CALLER_STAY={stay:g}", f"HOTLINE_CALLER_SAY={say}",
+                  f"{CALLER_TONE}={tone or ''}", f"{CALLER_LISTEN}={listen}"],
     )
     # Through SIP the hotline's leg is a new channel; its id is not known here.
     return f"{call_id};2" if via == "local" else call_id

@@ -284,6 +284,18 @@ def seats_section(seats: list[SeatConf], bind_host: str = "127.0.0.1") -> str:
     return "\n".join(out)
 
 
+def ice_values(settings: Settings) -> dict[str, str]:
+    """rtp.conf's lines for ``ice_host_candidates``: each local address may be gathered
+    (ICE permits only loopback otherwise) and is offered as its advertised one."""
+    pairs = settings.ice_mappings
+    return {
+        "ice_permit_mapped": "".join(f"ice_permit = {local}/{32 if ':' not in local else 128}\n"
+                                     for local, _ in pairs),
+        "ice_host_candidates": "".join(f"{local} => {advertised}\n"
+                                       for local, advertised in pairs),
+    }
+
+
 def runtime_paths(settings: Settings) -> dict[str, Path]:
     rt = settings.runtime_dir
     return {
@@ -315,6 +327,7 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
         "trunk_ip": settings.trunk_ip,
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
+        **ice_values(settings),
         "answer_target_s": settings.answer_target_s,
         "overflow_ring_s": settings.overflow_ring_s,
         "seat_ring_s": settings.seat_ring_s,

@@ -45,6 +45,12 @@ class Settings:
     trunk_ip: str = "127.0.0.1"  # calls from this address to 12368 enter the hotline
     rtp_start: int = 20000
     rtp_end: int = 20999
+    # ICE host candidates Asterisk offers the browsers in place of an interface's own
+    # address, "LOCAL=>ADVERTISED" pairs, comma-separated (rtp.conf [ice_host_candidates]).
+    # Asterisk never offers a loopback address of its own: a browser on the same machine
+    # reaches it through a mapping of an address on a dummy interface to 127.0.0.1 (the
+    # audio tests do this in their own network namespace). "" = the interfaces' own.
+    ice_host_candidates: str = ""
     answer_target_s: int = 10  # R1
     overflow_ring_s: int = 20  # how long the wider group rings after the 10 s target
     seat_ring_s: int = 8  # a seat that lets it ring this long is auto-paused
@@ -199,6 +205,26 @@ class Settings:
         return Path(base) / "dist" / "jssip.min.js"
 
     @property
+    def ice_mappings(self) -> list[tuple[str, str]]:
+        """``ice_host_candidates`` as (local, advertised) address pairs."""
+        pairs = []
+        for item in self.ice_host_candidates.split(","):
+            if not item.strip():
+                continue
+            local, sep, advertised = item.partition("=>")
+            try:
+                if not sep:
+                    raise ValueError("no =>")
+                pair = (str(ipaddress.ip_address(local.strip())),
+                        str(ipaddress.ip_address(advertised.strip())))
+            except ValueError:
+                raise SettingsError(
+                    f"ice_host_candidates: {item.strip()!r} is not LOCAL=>ADVERTISED "
+                    "(two IP addresses, e.g. 192.0.2.1=>127.0.0.1)") from None
+            pairs.append(pair)
+        return pairs
+
+    @property
     def sms_quiet_hours(self) -> tuple[time, time]:
         return (_parse_hhmm("sms_quiet_from", self.sms_quiet_from),
                 _parse_hhmm("sms_quiet_until", self.sms_quiet_until))
@@ -283,6 +309,7 @@ class Settings:
             raise SettingsError(f"trusted_proxies: {exc}; list addresses or networks, "
                                 "comma-separated") from None
         _ = self.sip_ban_exempt_networks
+        _ = self.ice_mappings
         if self.pbx_user and not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", self.pbx_user):
             raise SettingsError(f"pbx_user={self.pbx_user!r} is not an account name "
                                 "(lower-case letters, digits, - and _)")

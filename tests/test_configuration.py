@@ -37,6 +37,8 @@ def hotline(tmp_path, *args, env=None):
     ({"HOTLINE_AGI_HOST": "pbx.example"}, "agi_host='pbx.example' is not an IPv4 address"),
     ({"HOTLINE_AGI_SECRET": "short"}, "agi_secret must be at least 16"),
     ({"HOTLINE_AGI_SECRET": "with,a,comma,and,more,than,sixteen"}, "agi_secret must be"),
+    ({"HOTLINE_ICE_HOST_CANDIDATES": "192.0.2.1"}, "ice_host_candidates: '192.0.2.1' is not"),
+    ({"HOTLINE_ICE_HOST_CANDIDATES": "192.0.2.1=>nowhere"}, "is not LOCAL=>ADVERTISED"),
 ])
 def test_bad_settings_stop_with_one_clear_line(tmp_path, env, needle):
     proc = hotline(tmp_path, "stats", env=env)
@@ -99,6 +101,26 @@ def test_rendered_configuration_binds_loopback_only(settings):
     text = re.sub(r"(?m)^\w+_deny = \S+$", "", text)
     addresses = set(re.findall(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", text))
     assert addresses <= {"127.0.0.1", "255.255.255.255"}
+
+
+def test_ice_host_candidates_are_mapped_and_permitted_and_absent_by_default(settings):
+    """The browsers' media on one machine (R1 calls carry voice): a local address Asterisk
+    lists is offered as 127.0.0.1 and may be gathered; without the setting nothing but
+    loopback is permitted and no mapping is written."""
+    from hotline.pbx import Installation
+
+    install = Installation("/usr/sbin/asterisk", "/usr/lib/asterisk/modules", "/usr/share/asterisk")
+    etc = pbx.render(settings, install, []).parent
+    plain = (etc / "rtp.conf").read_text()
+    assert re.findall(r"^ice_permit = .*$", plain, re.M) == ["ice_permit = 127.0.0.1/32"]
+    assert plain.rstrip().endswith("\n[ice_host_candidates]")
+    mapped = settings.with_(ice_host_candidates="192.0.2.1 => 127.0.0.1, 198.51.100.4=>127.0.0.1")
+    pbx.render(mapped, install, [])
+    text = (etc / "rtp.conf").read_text()
+    assert re.findall(r"^ice_permit = .*$", text, re.M) == [
+        "ice_permit = 127.0.0.1/32", "ice_permit = 192.0.2.1/32", "ice_permit = 198.51.100.4/32"]
+    assert text.split("\n[ice_host_candidates]\n")[1].split() == [
+        "192.0.2.1", "=>", "127.0.0.1", "198.51.100.4", "=>", "127.0.0.1"]
 
 
 def test_seat_names_that_could_break_the_configuration_are_refused():

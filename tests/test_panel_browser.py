@@ -50,8 +50,8 @@ def test_r1_r3_a_call_rings_the_panel_is_answered_and_its_order_saved(tmp_path):
     assert r["xss"]["cell"].startswith("<script>window.__pwned=1</script>")
     assert r["dialogs"] == []
     # answered over WebRTC (DTLS-SRTP offered, the browser's track attached), every ICE
-    # candidate on loopback. Audio itself cannot flow on a machine with only `lo`:
-    # Asterisk gathers no loopback host candidate (README, Known limits).
+    # candidate on loopback. With only `lo` Asterisk gathers no host candidate, so no
+    # audio flows here; tests/test_browser_audio.py gives it one and measures the sound.
     media = r["media"]
     assert media["has_stream"] and media["tracks"] == 1
     assert media["candidates"] and set(media["candidates"]) <= {"127.0.0.1"}, media

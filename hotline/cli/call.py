@@ -100,6 +100,13 @@ def key_seconds(keys: str) -> float:
     return sum(1.0 if k == "W" else 0.5 if k == "w" else 0.25 for k in keys)
 
 
+LINE_CHECK = "line-check"  # under the recordings: what `call --listen` kept
+
+
+def caller_tag(caller: str) -> str:
+    return "".join(c for c in caller if c.isdigit())[-11:] or "anonymous"
+
+
 SOUND_SUFFIXES = (".wav", ".gsm", ".sln", ".ulaw", ".alaw")
 
 
@@ -136,6 +143,12 @@ def sound_for_the_pbx(settings: Settings, say: str) -> str:
 @click.option("--via", type=click.Choice(["local", "sip"]), default="local", show_default=True,
               help="local: a Local channel into the dialplan; sip: a real SIP call through "
               "the trunk, keys as RFC 4733 events.")
+@click.option("--tone", type=click.IntRange(100, 3400), default=None,
+              help="Play a steady tone of this frequency (Hz) after the keys: what the "
+              "seat should hear, for an audio check of the line.")
+@click.option("--listen", is_flag=True,
+              help="Keep what the caller hears, a second a file, in "
+              "recordings/line-check/<call>-N.wav (N from 0) while the caller stays on.")
 @click.option("--wait/--no-wait", default=True,
               help="Wait until the caller leaves the menu (or hangs up) and show the order.")
 @click.option("--timeout", type=click.FloatRange(0), default=None,
@@ -143,16 +156,21 @@ def sound_for_the_pbx(settings: Settings, say: str) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @pass_platform
 def command(platform: Platform, caller: str, keys: str, delay: float, stay: float, say: str,
-            via: str, wait: bool, timeout: float | None, as_json: bool) -> None:
+            via: str, tone: int | None, listen: bool, wait: bool, timeout: float | None,
+            as_json: bool) -> None:
     """Place a real call into the hotline through Asterisk (AMI Originate)."""
     settings = platform.settings
     ami.validate_call(caller, keys)
     say = sound_for_the_pbx(settings, say) if say else say
+    listen_prefix = ""
+    if listen:
+        folder = settings.recordings_dir / LINE_CHECK  # Asterisk makes it, as its own
+        listen_prefix = str(folder / f"call-{time.strftime('%Y%m%d-%H%M%S')}-{caller_tag(caller)}")
 
     async def place() -> str:
         async with ami.connect(settings) as manager:
             return await ami.originate(manager, caller, keys, delay=delay, stay=stay,
-                                      say=say, via=via)
+                                      say=say, via=via, tone=tone or 0, listen=listen_prefix)
 
     placed_at = now_utc()
     uniqueid = asyncio.run(place())
@@ -167,4 +185,7 @@ def command(platform: Platform, caller: str, keys: str, delay: float, stay: floa
         (call, order), waited = wait_for(see, limit)
         result, text = describe(uniqueid, call, order, waited, settings)
     result["via"] = via
+    if listen_prefix:
+        result["listen"] = listen_prefix
+        text += f"\nwhat the caller hears: {listen_prefix}-N.wav, a second each"
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else text)
