@@ -33,5 +33,6 @@ CALLER_SAY = "HOTLINE_CALLER_SAY"  # a sound file the far end plays after the ke
 CALLER_TONE = "HOTLINE_CALLER_TONE"  # a steady tone (Hz) the far end plays: an audio check
 CALLER_LISTEN = "HOTLINE_CALLER_LISTEN"  # where it keeps what it hears, a second a file
 SLICE = "HOTLINE_SLICE"  # which second of that
+ALLOWED = "HOTLINE_ALLOWED"  # a number to dial out matches dial_allow (hotline-out)
 
 ALL = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

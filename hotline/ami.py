@@ -72,12 +72,16 @@ async def connect(settings: Settings, events: bool = False, timeout: float = 10.
         manager.close()
 
 
-async def action(manager: Manager, **fields: str) -> dict:
-    """One AMI action; AmiError when Asterisk says it failed."""
+async def action(manager: Manager, wait_s: float = 15.0, **fields: str) -> dict:
+    """One AMI action; AmiError when Asterisk says it failed (or said nothing in
+    ``wait_s`` seconds)."""
     for key, value in fields.items():
         if "\r" in str(value) or "\n" in str(value):
             raise AmiError(f"{key} must not contain line breaks")
-    resp = await asyncio.wait_for(manager.send_action(dict(fields), as_list=False), 15)
+    try:
+        resp = await asyncio.wait_for(manager.send_action(dict(fields), as_list=False), wait_s)
+    except TimeoutError:
+        raise AmiError(f"{fields.get('Action')}: no answer from the PBX in {wait_s:g} s") from None
     if str(resp.get("Response", "")).lower() == "error":
         raise AmiError(f"{fields.get('Action')}: {resp.get('Message', 'failed')}")
     return dict(resp)

@@ -284,6 +284,38 @@ def seats_section(seats: list[SeatConf], bind_host: str = "127.0.0.1") -> str:
     return "\n".join(out)
 
 
+def trunk_values(settings: Settings) -> dict[str, str]:
+    """The carrier trunk's way out (pjsip.conf, the hotline-out context): where the carrier
+    is, the credentials it asks for, a registration if it wants one, and what may be
+    dialled. Without ``trunk_port`` the trunk only takes calls in."""
+    out = {"trunk_endpoint_out": "", "trunk_aor_out": "", "trunk_register_out": "",
+           "outbound_caller_id": settings.outbound_caller_id,
+           "dial_prefix": settings.dial_prefix, "dial_ring_s": settings.dial_ring_s,
+           # one expression for the dialplan's REGEX(); \d spelled as a class there
+           "dial_allow_regex": "^(" + "|".join(p.pattern.replace("\\d", "[0-9]")
+                                               for p in settings.dial_patterns) + ")$"}
+    if not settings.trunk_port:
+        out["dial_allow_regex"] = "^$"  # no way out: nothing is dialled
+        return out
+    server = f"sip:{settings.trunk_ip}:{settings.trunk_port}"
+    out["trunk_aor_out"] = (f"contact = {server}\nqualify_frequency = {settings.trunk_qualify_s}\n"
+                            "qualify_timeout = 2\n")
+    if settings.trunk_username:
+        out["trunk_endpoint_out"] = "outbound_auth = trunk-out\n"
+        out["trunk_register_out"] = (
+            f"\n[trunk-out]\ntype = auth\nauth_type = userpass\n"
+            f"username = {settings.trunk_username}\npassword = {settings.trunk_password}\n")
+    if settings.trunk_register:
+        out["trunk_register_out"] += (
+            f"\n[trunk-reg]\ntype = registration\ntransport = transport-udp\n"
+            f"outbound_auth = trunk-out\nserver_uri = {server}\n"
+            f"client_uri = sip:{settings.trunk_username}@{settings.trunk_ip}:{settings.trunk_port}\n"
+            f"contact_user = {settings.trunk_username}\n"
+            f"retry_interval = 30\nforbidden_retry_interval = 300\nexpiration = 300\n"
+            f"line = yes\nendpoint = trunk\n")
+    return out
+
+
 def ice_values(settings: Settings) -> dict[str, str]:
     """rtp.conf's lines for ``ice_host_candidates``: each local address may be gathered
     (ICE permits only loopback otherwise) and is offered as its advertised one."""
@@ -328,6 +360,7 @@ def render(settings: Settings, install: Installation, seats: list[SeatConf]) -> 
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
         **ice_values(settings),
+        **trunk_values(settings),
         "answer_target_s": settings.answer_target_s,
         "overflow_ring_s": settings.overflow_ring_s,
         "seat_ring_s": settings.seat_ring_s,

@@ -43,6 +43,21 @@ class Settings:
     sip_port: int = 5060
     http_port: int = 8088  # Asterisk's HTTP server: the seats' SIP over WebSocket (/ws)
     trunk_ip: str = "127.0.0.1"  # calls from this address to 12368 enter the hotline
+    # Calls out (callbacks, the panel's dialling) go to the carrier at trunk_ip:trunk_port;
+    # 0 = no outbound trunk, nothing is dialled. Digest credentials if the carrier asks,
+    # and a registration if it wants one; the number presented; a prefix the carrier wants
+    # before each number; the numbers a court hotline may dial (regular expressions on the
+    # national number, separated by spaces: mobiles and landlines with their area code).
+    # International, premium and short numbers are refused unless listed (toll fraud).
+    trunk_port: int = 0
+    trunk_username: str = ""
+    trunk_password: str = ""  # never logged
+    trunk_register: bool = False
+    outbound_caller_id: str = "12368"
+    dial_prefix: str = ""
+    dial_allow: str = r"1(3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])\d{8} 0[1-9]\d{8,10}"
+    dial_ring_s: int = 30  # how long the party's phone rings
+    trunk_qualify_s: int = 15  # the carrier is asked (SIP OPTIONS) this often: down = no call
     rtp_start: int = 20000
     rtp_end: int = 20999
     # ICE host candidates Asterisk offers the browsers in place of an interface's own
@@ -205,6 +220,21 @@ class Settings:
         return Path(base) / "dist" / "jssip.min.js"
 
     @property
+    def dial_patterns(self) -> list[re.Pattern]:
+        """``dial_allow`` compiled, each matched against the whole national number."""
+        out = []
+        for item in self.dial_allow.split():
+            try:
+                out.append(re.compile(item.strip()))
+            except re.error as exc:
+                raise SettingsError(f"dial_allow: {item.strip()!r} is not a regular "
+                                    f"expression ({exc})") from None
+            if not re.fullmatch(r"[0-9\\d\[\]{},?+*()|^$-]+", item.strip()):
+                raise SettingsError(f"dial_allow: {item.strip()!r}: digits, \\d, classes, "
+                                    "groups and counts only (it is written into the dialplan)")
+        return out
+
+    @property
     def ice_mappings(self) -> list[tuple[str, str]]:
         """``ice_host_candidates`` as (local, advertised) address pairs."""
         pairs = []
@@ -310,6 +340,25 @@ class Settings:
                                 "comma-separated") from None
         _ = self.sip_ban_exempt_networks
         _ = self.ice_mappings
+        _ = self.dial_patterns
+        if self.trunk_port and not 1 <= self.trunk_port <= 65535:
+            raise SettingsError(f"trunk_port={self.trunk_port} is not a port (0 = no outbound "
+                                "trunk)")
+        if not re.fullmatch(r"\+?[0-9]{3,20}", self.outbound_caller_id):
+            raise SettingsError(f"outbound_caller_id={self.outbound_caller_id!r}: the number "
+                                "presented to the called party, 3 to 20 digits (e.g. 12368)")
+        if not re.fullmatch(r"[0-9*#]{0,8}", self.dial_prefix):
+            raise SettingsError(f"dial_prefix={self.dial_prefix!r}: at most 8 digits, * or #")
+        if self.trunk_register and not (self.trunk_username and self.trunk_password):
+            raise SettingsError("trunk_register needs trunk_username and trunk_password")
+        for name in ("trunk_username", "trunk_password"):
+            if not re.fullmatch(r"[^\s;#\[\]\\\"]{0,64}", getattr(self, name)):
+                raise SettingsError(f"{name}: at most 64 characters, no spaces, ; # [ ] \\ "
+                                    "or quotes (it is written into pjsip.conf)")
+        if self.trunk_qualify_s < 1:
+            raise SettingsError("trunk_qualify_s must be at least 1 second")
+        if self.dial_ring_s < 5:
+            raise SettingsError("dial_ring_s must be at least 5 seconds")
         if self.pbx_user and not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", self.pbx_user):
             raise SettingsError(f"pbx_user={self.pbx_user!r} is not an account name "
                                 "(lower-case letters, digits, - and _)")

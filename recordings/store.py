@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 CALLS = "calls"
 MESSAGES = "messages"
+OUTBOUND = "outbound"  # calls the hotline placed (hotline/dialout.py)
 WAV_HEADER = 44  # a WAV file this size or smaller holds no audio
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -23,6 +24,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 def file_base(received_at: datetime, tz: ZoneInfo, uniqueid: str) -> str:
     safe = _UNSAFE.sub("_", uniqueid)[:64].lstrip(".") or "unknown"
     return f"{received_at.astimezone(tz):%Y/%m/%d}/{safe}"
+
+
+def outbound_base(placed_at: datetime, tz: ZoneInfo, uniqueid: str) -> str:
+    """The recording's name (no extension) of a call the hotline placed."""
+    return f"{OUTBOUND}/{file_base(placed_at, tz, uniqueid)}"
+
+
+def is_outbound_base(name: str) -> bool:
+    """Whether ``name`` is one :func:`outbound_base` gives for a placed call's id."""
+    return bool(re.fullmatch(rf"{OUTBOUND}/\d{{4}}/\d{{2}}/\d{{2}}/out-[0-9a-f]{{16}}", name))
 
 
 class OutsideStore(Exception):

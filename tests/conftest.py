@@ -49,7 +49,11 @@ def free_port() -> int:
 def write_config(data_dir: Path, **values: object) -> None:
     lines = []
     for key, value in values.items():
-        lines.append(f"{key} = {value!r}" if isinstance(value, str) else f"{key} = {value}")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, str):
+            value = repr(value)
+        lines.append(f"{key} = {value}")
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "hotline.toml").write_text("\n".join(lines).replace("'", '"') + "\n")
 

@@ -261,6 +261,36 @@ class CallbackTask(Base):
     done_by: Mapped[str | None] = mapped_column(String(40))
 
 
+class OutboundCall(Base):
+    """A call the hotline placed for an order: a callback (R2, R10) or a party the operator
+    dialled from the panel. The seat's phone rings first; once it answers, the party is
+    dialled through the carrier trunk. ``uniqueid`` is the seat leg's channel id, given
+    to the PBX when the call is placed, so the outcome finds its row however it comes
+    back (and the PBX refuses a second channel with the same id).
+
+    ``outcome``: answered | busy | no_answer | rejected (the carrier refused: 403, 404) |
+    failed (503, congestion, the trunk down) | seat_missed (the seat did not answer) |
+    not_placed (the PBX refused the call); None while it goes on."""
+
+    __tablename__ = "outbound_calls"
+    __table_args__ = (Index("ix_outbound_calls_order", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    purpose: Mapped[str] = mapped_column(String(12))  # callback | dial
+    number: Mapped[str] = mapped_column(String(24))  # the national number dialled
+    seat: Mapped[str] = mapped_column(String(32))
+    placed_by: Mapped[str] = mapped_column(String(40))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    cause: Mapped[str] = mapped_column(String(64), default="")  # the PBX's words for it
+    talk_s: Mapped[int | None] = mapped_column(Integer)
+    recording: Mapped[str | None] = mapped_column(String(255))  # relative to the store
+
+
 class OrderCounter(Base):
     """The last order number given per court and day: one atomic increment per call, so
     several FastAGI servers on one PostgreSQL never hand out the same number."""

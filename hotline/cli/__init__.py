@@ -15,6 +15,7 @@ from hotline.cli import (
     calendar,
     call,
     callbacks,
+    dial,
     directory,
     flags,
     ledger,
@@ -39,7 +40,7 @@ from hotline.cli.common import HotlineGroup, Invocation
 from hotline.settings import load
 
 COMMANDS = (setup, up, serve, worker, pbx, mode, call, stats, seats, calendar, orders, sweep,
-            reminders, callbacks, ledger, notices, messages, recordings, flags, models, users,
+            reminders, callbacks, dial, ledger, notices, messages, recordings, flags, models, users,
             directory)
 
 

@@ -29,6 +29,26 @@ def sine_wav(hz: float, seconds: float, rate: int = 8000, level: float = 0.3) ->
     return out.getvalue()
 
 
+def alaw(hz: float, seconds: float, level: float = 0.3) -> bytes:
+    """A steady tone as raw G.711 A-law at 8 kHz (what sipp's rtp_stream plays)."""
+    out = bytearray()
+    for i in range(int(seconds * 8000)):
+        out.append(_alaw_byte(int(level * 32767 * math.sin(2 * math.pi * hz * i / 8000))))
+    return bytes(out)
+
+
+def _alaw_byte(sample: int) -> int:
+    """One 16-bit sample in A-law (ITU-T G.711): sign, 3-bit segment, 4-bit step."""
+    sign = 0x80 if sample >= 0 else 0
+    magnitude = min(abs(sample), 32635) >> 3  # 13-bit magnitude
+    if magnitude < 32:
+        code = magnitude >> 1
+    else:
+        segment = magnitude.bit_length() - 5  # 1..7
+        code = (segment << 4) | ((magnitude >> segment) & 0x0F)
+    return (sign | code) ^ 0x55
+
+
 def read_wav(path: Path) -> tuple[list[float], int]:
     """A 16-bit WAV's first channel as floats in [-1, 1], and its rate."""
     with wave.open(str(path), "rb") as w:

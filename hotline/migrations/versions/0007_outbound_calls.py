@@ -1,0 +1,47 @@
+"""calls the hotline places
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-07 10:00:00
+
+Callbacks and the panel's dialling go out through the carrier trunk: each call placed is
+kept with its order, the seat that made it, the number dialled and what became of it.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'outbound_calls',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('uniqueid', sa.String(length=64), nullable=False),
+        sa.Column('order_id', sa.Integer(), nullable=False),
+        sa.Column('callback_id', sa.Integer(), nullable=True),
+        sa.Column('purpose', sa.String(length=12), nullable=False),
+        sa.Column('number', sa.String(length=24), nullable=False),
+        sa.Column('seat', sa.String(length=32), nullable=False),
+        sa.Column('placed_by', sa.String(length=40), nullable=False),
+        sa.Column('placed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('outcome', sa.String(length=16), nullable=True),
+        sa.Column('cause', sa.String(length=64), nullable=False),
+        sa.Column('talk_s', sa.Integer(), nullable=True),
+        sa.Column('recording', sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(['callback_id'], ['callbacks.id']),
+        sa.ForeignKeyConstraint(['order_id'], ['work_orders.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('uniqueid'),
+    )
+    op.create_index('ix_outbound_calls_order', 'outbound_calls', ['order_id', 'id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_outbound_calls_order', table_name='outbound_calls')
+    op.drop_table('outbound_calls')
