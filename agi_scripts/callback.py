@@ -8,6 +8,7 @@ from agi_scripts import variables as V
 from agi_scripts.registry import handler
 from agi_scripts.server import AgiCall
 from agi_scripts.waiting import for_waiting_call
+from workorder import virtual_hold
 from workorder.phone import PhoneError
 from workorder.registration import leave_callback
 
@@ -22,4 +23,8 @@ async def callback(call: AgiCall) -> None:
         await call.set_variable(V.CALLBACK, "invalid")
         return
     if target is not None:
+        ctx = call.ctx
+        if ctx.vhold:  # called back by the first free seat, in the caller's place
+            await ctx.writer.run(virtual_hold.request, ctx.calendar, ctx.policy,
+                                 call.uniqueid, ctx.clock())
         await call.set_variable(V.CALLBACK, "ok")

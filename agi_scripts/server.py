@@ -22,7 +22,7 @@ import hmac
 import ipaddress
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ from agi_scripts import variables as V
 from agi_scripts.registry import Handler
 from hotline.db import DbWriter
 from workorder.calendar import CourtCalendar
+from workorder.deadlines import Policy
+from workorder.virtual_hold import Retry
 
 log = logging.getLogger(__name__)
 HEADER_LIMIT = 64 * 1024  # Asterisk's request header is ~1 KiB; anything this big is abuse
@@ -82,6 +84,9 @@ class AgiContext:
     writer: DbWriter
     recordings_dir: Path
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    policy: Policy = field(default_factory=Policy)
+    retry: Retry = field(default_factory=Retry)  # virtual hold's callbacks (R2, R10)
+    vhold: bool = False  # a caller who chose a callback keeps their place (needs a trunk out)
 
 
 class AgiCall(Request):

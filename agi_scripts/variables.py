@@ -33,6 +33,10 @@ CALLER_SAY = "HOTLINE_CALLER_SAY"  # a sound file the far end plays after the ke
 CALLER_TONE = "HOTLINE_CALLER_TONE"  # a steady tone (Hz) the far end plays: an audio check
 CALLER_LISTEN = "HOTLINE_CALLER_LISTEN"  # where it keeps what it hears, a second a file
 SLICE = "HOTLINE_SLICE"  # which second of that
+VHOLD_POSITION = "HOTLINE_VHOLD_POSITION"  # where a callback's placeholder enters its queue
+VHOLD_WAIT = "HOTLINE_VHOLD_WAIT"  # how long it waits there before it is put in again
+VHOLD_ANNOUNCE = "HOTLINE_VHOLD_ANNOUNCE"  # what the seat that takes it hears first
+VHOLD_SAY = "HOTLINE_VHOLD_SAY"  # the digits read out in it ("o": the order's come next)
 ALLOWED = "HOTLINE_ALLOWED"  # a number to dial out matches dial_allow (hotline-out)
 
 ALL = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

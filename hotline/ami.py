@@ -21,6 +21,7 @@ from hotline.db import DbWriter
 from hotline.settings import Settings
 from recordings.models import Recording
 from recordings.store import CALLS, file_base
+from workorder import virtual_hold
 from workorder.errors import DomainError
 from workorder.models import Call
 from workorder.registration import record_event
@@ -28,6 +29,7 @@ from workorder.types import CallOutcome
 
 log = logging.getLogger(__name__)
 OVERFLOW_QUEUE = "hotline-overflow"
+PLACEHOLDER_PREFIX = virtual_hold.PLACEHOLDER_PREFIX
 TYPE_QUEUES = [f"hotline-{n}" for n in range(1, 7)]
 
 
@@ -211,6 +213,8 @@ class TimelineListener:
             return  # seat state for the supervisor's board; nothing on a call
         call = session.scalar(select(Call).where(Call.uniqueid == uid))
         if call is None:
+            if name == "AgentConnect" and uid.startswith(PLACEHOLDER_PREFIX):
+                virtual_hold.taken_by(session, uid, ev.get("MemberName") or "")
             return  # not a hotline call (the far end of a Local channel, a seat's leg…)
         queue = ev.get("Queue", "")
         seat = ev.get("MemberName") or None

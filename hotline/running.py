@@ -18,13 +18,14 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
 
 from agi_scripts.registry import all_handlers
 from agi_scripts.server import AgiContext, AgiServer
-from hotline import ami, pbx, pbx_account, private
+from hotline import ami, pbx, pbx_account, private, virtual_hold
 from hotline.db import DbWriter, migrate
 from hotline.demo import load_demo
 from hotline.jobs import consumer
@@ -34,6 +35,8 @@ from hotline.settings import SettingsError
 from hotline.sip_guard import SipGuard
 from hotline.web.app import create_app
 from ivr.prompts import generate
+from workorder import virtual_hold as workorder_vhold
+from workorder.virtual_hold import Retry
 
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL_S = 0.001
@@ -84,7 +87,9 @@ async def servers(platform: Platform, with_ami: bool = True) -> AsyncIterator[Se
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     writer = DbWriter(platform.uow)
     ctx = AgiContext(court=settings.court_name, calendar=platform.calendar, writer=writer,
-                     recordings_dir=settings.recordings_dir, clock=platform.clock)
+                     recordings_dir=settings.recordings_dir, clock=platform.clock,
+                     policy=settings.policy, retry=vhold_retry(settings),
+                     vhold=vhold_on(settings))
     app = AgiServer(ctx, all_handlers(), read_timeout=settings.agi_read_timeout_s,
                     secret=settings.agi_secret, allow=settings.agi_networks)
     try:
@@ -113,6 +118,11 @@ async def servers(platform: Platform, with_ami: bool = True) -> AsyncIterator[Se
                 guard.attach(manager)
                 expiry = asyncio.create_task(guard.run(), name="sip-ban-expiry")
                 stack.callback(expiry.cancel)
+                if ctx.vhold:
+                    dispatcher = asyncio.create_task(
+                        virtual_hold.Dispatcher(platform, writer).run(manager),
+                        name="virtual-hold")
+                    stack.callback(dispatcher.cancel)
             yield Servers(platform, writer, app, server, listener, guard)
     finally:
         if worker is not None:
@@ -159,6 +169,22 @@ def stop_web(web: tuple) -> None:
     sock.close()
 
 
+def vhold_on(settings) -> bool:
+    """Virtual hold needs a way out: callbacks dial through the trunk."""
+    return settings.vhold and bool(settings.trunk_port)
+
+
+def vhold_retry(settings) -> Retry:
+    return Retry(attempts=settings.vhold_attempts, after=timedelta(seconds=settings.vhold_retry_s))
+
+
+def pbx_started(platform: Platform) -> int:
+    """A PBX that just started holds no placeholder: callbacks that were queued wait again
+    (and one being dialled when it stopped is failed)."""
+    with platform.uow.begin() as session:
+        return workorder_vhold.pbx_restarted(session, platform.clock())
+
+
 async def login_seats(platform: Platform) -> int:
     confs = seats(platform)
     async with ami.connect(platform.settings) as manager:
@@ -173,6 +199,7 @@ def run_hotline(platform: Platform) -> None:
     setup(platform)
     pbx.provision(settings)
     proc = pbx.start(settings, [c for c, _ in seats(platform)])
+    pbx_started(platform)
     log.info("Asterisk up (pid %s), SIP on %s:%s, AMI on %s", proc.pid, settings.bind_host,
              settings.sip_port, settings.ami_port)
     try:

@@ -58,6 +58,12 @@ class Settings:
     dial_allow: str = r"1(3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])\d{8} 0[1-9]\d{8,10}"
     dial_ring_s: int = 30  # how long the party's phone rings
     trunk_qualify_s: int = 15  # the carrier is asked (SIP OPTIONS) this often: down = no call
+    # Virtual hold: a caller who chose a callback keeps their place in the queue and is
+    # called back by the first free seat for the type (needs the trunk out); tries before
+    # it becomes the next working day's callback task (R10), and the wait between tries.
+    vhold: bool = True
+    vhold_attempts: int = 2
+    vhold_retry_s: int = 120
     rtp_start: int = 20000
     rtp_end: int = 20999
     # ICE host candidates Asterisk offers the browsers in place of an interface's own
@@ -355,6 +361,8 @@ class Settings:
             if not re.fullmatch(r"[^\s;#\[\]\\\"]{0,64}", getattr(self, name)):
                 raise SettingsError(f"{name}: at most 64 characters, no spaces, ; # [ ] \\ "
                                     "or quotes (it is written into pjsip.conf)")
+        if self.vhold_attempts < 1 or self.vhold_retry_s < 1:
+            raise SettingsError("vhold_attempts and vhold_retry_s must be at least 1")
         if self.trunk_qualify_s < 1:
             raise SettingsError("trunk_qualify_s must be at least 1 second")
         if self.dial_ring_s < 5:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
 import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import Line, free_port, line_config, write_config
 from sqlalchemy import select
 from support import tones
-from support.carrier import PARTY_HZ, PASSWORD, USERNAME, Carrier
+from support.carrier import PARTY_HZ, USERNAME, carrier_line
 
 from hotline import ami, pbx
 from hotline.settings import SettingsError, load
@@ -114,37 +112,8 @@ def test_the_first_outcome_is_kept_and_the_order_s_history_says_it(platform):
 def out_line(tmp_path_factory):
     """The hotline (seat1001 a sipp phone that answers) with its trunk out to the carrier
     Asterisk, registered there with digest credentials."""
-    data_dir = tmp_path_factory.mktemp("dialout")
-    carrier_port = free_port()
-    write_config(data_dir, **line_config(
-        trunk_port=carrier_port, trunk_username=USERNAME, trunk_password=PASSWORD,
-        trunk_register=True, dial_ring_s=6, trunk_qualify_s=3))
-    line = Line(data_dir)
-    line.cli("setup")
-    line.seat_port = free_port()
-    from hotline.seats import Seat
-
-    with line.sessions().begin() as s:
-        seat = s.scalar(select(Seat).where(Seat.name == "seat1001"))
-        seat.contact, seat.phone = f"sip:seat1001@127.0.0.1:{line.seat_port}", "sip"
-    carrier = Carrier(tmp_path_factory.mktemp("carrier"), line.settings, port=carrier_port)
-    seat_phone = subprocess.Popen(
-        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(line.seat_port), "-nostdin",
-         "-mi", "127.0.0.1", "-mp", str(free_port()), "-rtp_echo"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        cwd=data_dir)
-    try:
-        carrier.start()
-        line.cli("pbx", "start")
-        line.start_serve()
-        line.carrier = carrier
+    with carrier_line(tmp_path_factory, dial_ring_s=6, trunk_qualify_s=3) as line:
         yield line
-    finally:
-        line.stop_serve()
-        line.cli("pbx", "stop", check=False)
-        carrier.stop()
-        seat_phone.terminate()
-        seat_phone.wait(timeout=10)
 
 
 def new_order(line, phone: str) -> str:

@@ -291,6 +291,34 @@ class OutboundCall(Base):
     recording: Mapped[str | None] = mapped_column(String(255))  # relative to the store
 
 
+class AutoCallback(Base):
+    """Virtual hold (R1 overflow, R2): a caller who chose a callback keeps their place in
+    the queue of their type. During staffed hours a placeholder waits in that queue where
+    the caller would stand (by ``arrived_at``, their first entry into a queue); when a
+    seat takes it, the seat hears who it is and the party is dialled (an
+    :class:`OutboundCall` of purpose callback). ``state``: waiting → queued (one
+    placeholder, ``attempt`` the id of its call) → done | waiting again (retried) |
+    deferred (the next working day's callback task, R10)."""
+
+    __tablename__ = "auto_callbacks"
+    __table_args__ = (Index("ix_auto_callbacks_state", "state", "arrived_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    number: Mapped[str] = mapped_column(String(24))
+    order_type: Mapped[int] = mapped_column(Integer)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # dialled and not reached
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempt: Mapped[str | None] = mapped_column(String(64))  # the OutboundCall's uniqueid
+    placeholder: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    originated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class OrderCounter(Base):
     """The last order number given per court and day: one atomic increment per call, so
     several FastAGI servers on one PostgreSQL never hand out the same number."""

@@ -77,7 +77,7 @@ def place(session: Session, order_id: int, number: str, seat: str, purpose: str,
     session.add(call)
     session.flush()
     record_history(session, order_id, now, by, "dial", {"number": (None, number)},
-                   f"{seat} 拨打 {number}")
+                   f"{seat or by} 拨打 {number}")
     return call
 
 

@@ -36,6 +36,7 @@ def start(platform: Platform) -> None:
     settings = platform.settings
     running.setup(platform)
     proc = asterisk.start(settings, [c for c, _ in running.seats(platform)])
+    running.pbx_started(platform)
     asyncio.run(running.login_seats(platform))
     click.echo(f"Asterisk started (pid {asterisk.running_pid(settings) or proc.pid})")
 

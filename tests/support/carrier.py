@@ -14,6 +14,7 @@ Every call it receives is written to its log as ``carrier: call to N from P``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -233,3 +234,46 @@ class Carrier:
                     sipp.kill()
                     sipp.wait()
         self.sipps = []
+
+
+@contextlib.contextmanager
+def carrier_line(tmp_path_factory, **config):
+    """A running hotline (``config`` over the test line's settings) whose trunk goes out to
+    a running carrier, registered there; seat1001 is a sipp phone that answers every call
+    (logged in to its queues or not as `pbx start` left it). ``line.carrier`` is the
+    carrier."""
+    from conftest import Line, line_config, write_config
+    from conftest import free_port as fresh_port
+    from sqlalchemy import select
+
+    from hotline.seats import Seat
+
+    data_dir = tmp_path_factory.mktemp("line")
+    carrier_port = fresh_port()
+    write_config(data_dir, **line_config(
+        trunk_port=carrier_port, trunk_username=USERNAME, trunk_password=PASSWORD,
+        trunk_register=True, **config))
+    line = Line(data_dir)
+    line.cli("setup")
+    line.seat_port = fresh_port()
+    with line.sessions().begin() as s:
+        seat = s.scalar(select(Seat).where(Seat.name == "seat1001"))
+        seat.contact, seat.phone = f"sip:seat1001@127.0.0.1:{line.seat_port}", "sip"
+    carrier = Carrier(tmp_path_factory.mktemp("carrier"), line.settings, port=carrier_port)
+    seat_phone = subprocess.Popen(
+        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(line.seat_port), "-nostdin",
+         "-mi", "127.0.0.1", "-mp", str(fresh_port()), "-rtp_echo"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        cwd=data_dir)
+    try:
+        carrier.start()
+        line.cli("pbx", "start")
+        line.start_serve()
+        line.carrier = carrier
+        yield line
+    finally:
+        line.stop_serve()
+        line.cli("pbx", "stop", check=False)
+        carrier.stop()
+        seat_phone.terminate()
+        seat_phone.wait(timeout=10)

@@ -1,11 +1,12 @@
-"""calls the hotline places
+"""calls the hotline places, and virtual hold
 
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07 10:00:00
 
 Callbacks and the panel's dialling go out through the carrier trunk: each call placed is
-kept with its order, the seat that made it, the number dialled and what became of it.
+kept with its order, the seat that made it, the number dialled and what became of it. A
+caller who chose a callback keeps their place in the queue (auto_callbacks).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,8 +41,33 @@ def upgrade() -> None:
         sa.UniqueConstraint('uniqueid'),
     )
     op.create_index('ix_outbound_calls_order', 'outbound_calls', ['order_id', 'id'])
+    op.create_table(
+        'auto_callbacks',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('task_id', sa.Integer(), nullable=False),
+        sa.Column('order_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.String(length=24), nullable=False),
+        sa.Column('order_type', sa.Integer(), nullable=False),
+        sa.Column('arrived_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('state', sa.String(length=12), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_try_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('attempt', sa.String(length=64), nullable=True),
+        sa.Column('placeholder', sa.String(length=64), nullable=True),
+        sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('originated_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['task_id'], ['callbacks.id']),
+        sa.ForeignKeyConstraint(['order_id'], ['work_orders.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('task_id'),
+        sa.UniqueConstraint('placeholder'),
+    )
+    op.create_index('ix_auto_callbacks_state', 'auto_callbacks', ['state', 'arrived_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_auto_callbacks_state', table_name='auto_callbacks')
+    op.drop_table('auto_callbacks')
     op.drop_index('ix_outbound_calls_order', table_name='outbound_calls')
     op.drop_table('outbound_calls')
