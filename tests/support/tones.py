@@ -82,14 +82,21 @@ def dbfs(samples: list[float]) -> float:
     return 10 * math.log10(p) if p > 1e-12 else -120.0
 
 
-def measure(path: Path, *tones: float) -> dict:
+def measure(path: Path, *tones: float, window_s: float = 0.25) -> dict:
     """A WAV file's level (dBFS), and each tone's share and level, e.g.
-    {"db": -12.3, "seconds": 1.0, 440: 0.91, "db_440": -12.7}."""
+    {"db": -12.3, "seconds": 1.0, 440: 0.91, "db_440": -12.7}.
+
+    Measured over windows of ``window_s`` and added up by power: a call's audio slips now
+    and then (a packet lost, a jitter buffer resynchronised), and a tone whose phase jumps
+    would cancel itself out over the whole file."""
     samples, rate = read_wav(path)
     out: dict = {"db": round(dbfs(samples), 1), "seconds": round(len(samples) / rate, 2)}
+    size = max(1, int(window_s * rate))
+    windows = [samples[i:i + size] for i in range(0, len(samples) - size + 1, size)] or [samples]
+    total = sum(power(w) for w in windows)
     for hz in tones:
-        part = share(samples, rate, hz)
-        out[hz] = round(part, 3)
-        out[f"db_{hz:g}"] = round(10 * math.log10(part * power(samples)), 1) \
-            if part * power(samples) > 1e-12 else -120.0
+        tone = sum(share(w, rate, hz) * power(w) for w in windows)
+        out[hz] = round(tone / total, 3) if total > 1e-9 else 0.0
+        out[f"db_{hz:g}"] = round(10 * math.log10(tone / len(windows)), 1) \
+            if tone / len(windows) > 1e-12 else -120.0
     return out
