@@ -87,6 +87,7 @@ class AgiContext:
     policy: Policy = field(default_factory=Policy)
     retry: Retry = field(default_factory=Retry)  # virtual hold's callbacks (R2, R10)
     vhold: bool = False  # a caller who chose a callback keeps their place (needs a trunk out)
+    dial_patterns: tuple = ()  # the numbers calls out may go to (settings.dial_allow)
 
 
 class AgiCall(Request):

@@ -37,6 +37,7 @@ VHOLD_POSITION = "HOTLINE_VHOLD_POSITION"  # where a callback's placeholder ente
 VHOLD_WAIT = "HOTLINE_VHOLD_WAIT"  # how long it waits there before it is put in again
 VHOLD_ANNOUNCE = "HOTLINE_VHOLD_ANNOUNCE"  # what the seat that takes it hears first
 VHOLD_SAY = "HOTLINE_VHOLD_SAY"  # the digits read out in it ("o": the order's come next)
+CONSULT = "HOTLINE_CONSULT"  # the judge's number a seat's consultation call dials
 ALLOWED = "HOTLINE_ALLOWED"  # a number to dial out matches dial_allow (hotline-out)
 
 ALL = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

@@ -35,6 +35,7 @@ from hotline.settings import SettingsError
 from hotline.sip_guard import SipGuard
 from hotline.web.app import create_app
 from ivr.prompts import generate
+from workorder import outbound
 from workorder import virtual_hold as workorder_vhold
 from workorder.virtual_hold import Retry
 
@@ -89,7 +90,7 @@ async def servers(platform: Platform, with_ami: bool = True) -> AsyncIterator[Se
     ctx = AgiContext(court=settings.court_name, calendar=platform.calendar, writer=writer,
                      recordings_dir=settings.recordings_dir, clock=platform.clock,
                      policy=settings.policy, retry=vhold_retry(settings),
-                     vhold=vhold_on(settings))
+                     vhold=vhold_on(settings), dial_patterns=tuple(settings.dial_patterns))
     app = AgiServer(ctx, all_handlers(), read_timeout=settings.agi_read_timeout_s,
                     secret=settings.agi_secret, allow=settings.agi_networks)
     try:
@@ -182,7 +183,8 @@ def pbx_started(platform: Platform) -> int:
     """A PBX that just started holds no placeholder: callbacks that were queued wait again
     (and one being dialled when it stopped is failed)."""
     with platform.uow.begin() as session:
-        return workorder_vhold.pbx_restarted(session, platform.clock())
+        n = workorder_vhold.pbx_restarted(session, platform.clock())
+        return n + outbound.abandon_live(session, platform.clock())
 
 
 async def login_seats(platform: Platform) -> int:

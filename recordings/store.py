@@ -33,7 +33,8 @@ def outbound_base(placed_at: datetime, tz: ZoneInfo, uniqueid: str) -> str:
 
 def is_outbound_base(name: str) -> bool:
     """Whether ``name`` is one :func:`outbound_base` gives for a placed call's id."""
-    return bool(re.fullmatch(rf"{OUTBOUND}/\d{{4}}/\d{{2}}/\d{{2}}/out-[0-9a-f]{{16}}", name))
+    return bool(re.fullmatch(rf"{OUTBOUND}/\d{{4}}/\d{{2}}/\d{{2}}/[A-Za-z0-9_-][A-Za-z0-9._-]{{0,63}}",
+                             name))
 
 
 class OutsideStore(Exception):

@@ -235,3 +235,43 @@ def test_zz_the_trunk_down_is_a_failed_call_not_a_hang(out_line):
     row = wait_outcome(out_line, placed["uniqueid"], timeout=60)
     assert row.outcome == "failed", (row.outcome, row.cause)
     assert time.monotonic() - started < 45
+
+
+def test_r4_2_the_judge_brought_in_is_the_hotline_s_choice_and_only_for_the_caller_s_seat(
+        platform):
+    """agi_scripts/consult.py: the page names only the order; the number is the case's
+    presiding judge's (else the department head's), for the seat that has the caller."""
+    from support import court
+
+    from agi_scripts.consult import decide
+    from workorder.models import Call, Judge
+    from workorder.registration import Arrival, register_call
+    from workorder.routing import RoutingError
+
+    now = datetime.now(UTC)
+    tz = platform.settings.tz
+    with platform.uow.begin() as s:
+        ids = court.build(s)
+        reg = register_call(s, court.MID, tz, Arrival("judge.1", "13800000009", "", now),
+                            ("open", "工作时间"))
+        call = s.get(Call, reg.call_id) if hasattr(reg, "call_id") else s.scalar(
+            select(Call).where(Call.uniqueid == "judge.1"))
+        call.seat, call.answered_at = "seat1001", now
+        order = s.get(WorkOrder, reg.order_id)
+        with pytest.raises(RoutingError, match="请先填写案号"):  # no case, no department
+            decide(s, order.id, "seat1001", "1.77", now, ALLOW, tz)
+        order.case_number = court.CASE
+        assert decide(s, order.id, "seat1002", "1.78", now, ALLOW, tz) is None  # not its call
+        values = decide(s, order.id, "seat1001", "1.79", now, ALLOW, tz)
+        judge = s.get(Judge, ids["m_judge"])
+        assert values["HOTLINE_CONSULT"] == judge.mobile
+        assert values["HOTLINE_ORDER"] == order.number
+        assert values["HOTLINE_FILE"].startswith("outbound/") and values["HOTLINE_FILE"].endswith(
+            "/1.79")
+        (placed,) = outbound.calls_of(s, order.id)
+        assert (placed.purpose, placed.seat, placed.uniqueid) == ("judge", "seat1001", "1.79")
+        judge.mobile = "+442079460000"  # a directory number outside the rules is not dialled
+        with pytest.raises(DialRefused, match="international"):
+            decide(s, order.id, "seat1001", "1.80", now, ALLOW, tz)
+        call.ended_at = now  # the caller has gone: nobody to bring the judge to
+        assert decide(s, order.id, "seat1001", "1.81", now, ALLOW, tz) is None

@@ -498,3 +498,105 @@ def test_a_bug_in_a_view_answers_500_and_its_trace_is_logged(web, monkeypatch, c
     traced = [rec for rec in caplog.records if rec.exc_info and
               isinstance(rec.exc_info[1], ValueError)]
     assert traced and "a bug in the guidance" in str(traced[0].exc_info[1])
+
+
+def callback_task(web, phone: str = "13900000001") -> int:
+    """An R2 callback task of the caller now on the line."""
+    from workorder import callbacks
+    from workorder.types import CallbackReason
+
+    with web.sessions.begin() as s:
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == web.number))
+        order.callback_phone = phone
+        return callbacks.create(s, web.platform.calendar, web.settings.policy, order,
+                                CallbackReason.ABANDONED, NOW).id
+
+
+def test_r2_r10_the_panel_lists_callbacks_and_records_their_outcome(web):
+    task_id = callback_task(web)
+    li = web.login("li")
+    d = li.get("/panel/callbacks").json()
+    (row,) = d["callbacks"]
+    assert (row["id"], row["order"], row["reason"], row["phone"]) == (
+        task_id, web.number, "abandoned", "13900000001")
+    assert row["reason_zh"] == "放弃来电" and row["calling"] is None and d["trunk"] is False
+    r = li.post(f"/panel/callbacks/{task_id}", json={"outcome": "reached", "satisfaction": "满意"})
+    assert r.status_code == 400 and "no matter was handled yet" in r.json()["error"]  # R10
+    r = li.post(f"/panel/callbacks/{task_id}", json={"outcome": "shouted"})
+    assert r.status_code == 400
+    r = li.post(f"/panel/callbacks/{task_id}", json={"outcome": "reached", "note": "已告知"})
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    assert li.get("/panel/callbacks").json()["callbacks"] == []
+    r = li.post(f"/panel/callbacks/{task_id}", json={"outcome": "reached"})
+    assert r.status_code == 400 and "already done" in r.json()["error"]  # nothing changes
+    assert li.post(f"/panel/callbacks/{task_id}", json={"outcome": "reached"},
+                   headers={"X-CSRF-Token": "forged"}).status_code == 403
+
+
+def test_click_to_call_refuses_what_must_not_be_dialled_and_dials_nothing(web):
+    from workorder.models import OutboundCall
+
+    task_id = callback_task(web)
+    li = web.login("li")
+    r = li.post("/panel/dial", json={"task_id": task_id})
+    assert r.status_code == 409 and "no outbound trunk" in r.json()["error"]
+    web.platform.settings = web.settings = web.settings.with_(trunk_port=5099)
+    web.app.state.web.platform.settings = web.settings
+    web.app.state.web.settings = web.settings
+    for number, why in (("+442079460000", "international"), ("95588", "not a number"),
+                        ("110", "not a number")):
+        r = li.post("/panel/dial", json={"order": web.number, "number": number})
+        assert r.status_code == 409 and why in r.json()["error"], r.json()
+    # another seat is making this callback: a second click is refused before any dialling
+    from workorder import outbound
+
+    with web.sessions.begin() as s:
+        outbound.place(s, s.get(CallbackTask, task_id).order_id, "13900000001", "seat1002",
+                       "callback", "座席二", NOW, callback_id=task_id)
+    r = li.post("/panel/dial", json={"task_id": task_id})
+    assert r.status_code == 409 and "正由 seat1002" in r.json()["error"]
+    assert li.get("/panel/callbacks").json()["callbacks"][0]["calling"] == "seat1002"
+    with web.sessions() as s:
+        assert len(s.scalars(select(OutboundCall)).all()) == 1  # only the other seat's
+    r = li.post("/panel/dial", json={"task_id": 999999})
+    assert r.status_code == 400 and "没有这条回访" in r.json()["error"]
+    zhao = web.login("zhao")  # no seat: cannot ring its own phone first
+    assert zhao.post("/panel/dial", json={"task_id": task_id}).status_code in (403, 409)
+
+
+def test_two_seats_racing_for_one_callback_make_one_call(platform):
+    """The database's own guarantee (a unique index on a callback's live call): two
+    transactions that both saw no call being made cannot both record one."""
+    import threading
+
+    from workorder import callbacks, outbound
+    from workorder.models import OutboundCall
+    from workorder.types import CallbackReason
+
+    with platform.uow.begin() as s:
+        court.build(s)
+        number = register(s, "race.1", NOW)
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+        task_id = callbacks.create(s, court.service().calendar, platform.settings.policy,
+                                   order, CallbackReason.ABANDONED, NOW).id
+        order_id = order.id
+    barrier, results = threading.Barrier(2), []
+
+    def click(seat):
+        try:
+            with platform.uow.begin() as s:
+                barrier.wait()
+                outbound.place(s, order_id, "13812345678", seat, "callback", seat, NOW,
+                               callback_id=task_id)
+            results.append("placed")
+        except Exception as exc:  # DialRefused, or SQLite's lock for the loser
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=click, args=(f"seat100{i}",)) for i in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("placed") == 1, results
+    with platform.uow() as s:
+        assert len(s.scalars(select(OutboundCall)).all()) == 1

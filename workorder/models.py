@@ -273,7 +273,13 @@ class OutboundCall(Base):
     not_placed (the PBX refused the call); None while it goes on."""
 
     __tablename__ = "outbound_calls"
-    __table_args__ = (Index("ix_outbound_calls_order", "order_id", "id"),)
+    __table_args__ = (
+        Index("ix_outbound_calls_order", "order_id", "id"),
+        # one call at a time for a callback: two seats clicking it, or a seat and virtual
+        # hold, make one call
+        Index("ux_outbound_calls_live_callback", "callback_id", unique=True,
+              sqlite_where=text("outcome IS NULL"), postgresql_where=text("outcome IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uniqueid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -16,14 +16,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workorder import routing
 from workorder.errors import DomainError
 from workorder.history import record_history
-from workorder.models import CallbackTask, OutboundCall, WorkOrder
+from workorder.models import CallbackTask, Case, OutboundCall, WorkOrder
 from workorder.phone import clip_raw
+from workorder.routing import RoutingError, Target
+from workorder.types import Role
 
-PURPOSES = ("callback", "dial")
+PURPOSES = ("callback", "dial", "judge")  # judge: brought into a caller's call (R4.2, R4.8)
 OUTCOMES = ("answered", "busy", "no_answer", "rejected", "failed", "seat_missed",
             "not_placed")
 OUTCOME_ZH = {"answered": "已接通", "busy": "对方忙", "no_answer": "无人接听",
@@ -59,7 +63,8 @@ def dialable(raw: str, allow: Sequence[re.Pattern]) -> str:
 
 
 def place(session: Session, order_id: int, number: str, seat: str, purpose: str, by: str,
-          now: datetime, callback_id: int | None = None) -> OutboundCall:
+          now: datetime, callback_id: int | None = None,
+          uniqueid: str | None = None) -> OutboundCall:
     """Record a call about to be placed (``number`` already :func:`dialable`); its
     ``uniqueid`` is the one the PBX is to give the seat's leg."""
     if purpose not in PURPOSES:
@@ -71,11 +76,23 @@ def place(session: Session, order_id: int, number: str, seat: str, purpose: str,
         task = session.get(CallbackTask, callback_id)
         if task is None or task.order_id != order_id:
             raise DomainError(f"callback {callback_id} is not one of order {order.number}")
-    call = OutboundCall(uniqueid=f"out-{secrets.token_hex(8)}", order_id=order_id,
+        if task.status != "pending":
+            raise DialRefused(f"回访 {callback_id} 已{'完成' if task.status == 'done' else '结束'}"
+                              "，无需再拨；nothing was dialled")
+        busy = live_call(session, callback_id)
+        if busy is not None:
+            raise DialRefused(f"这条回访正由 {busy.seat or busy.placed_by} 拨打（"
+                              f"{busy.number}），不再重复拨打；nothing was dialled")
+    call = OutboundCall(uniqueid=uniqueid or f"out-{secrets.token_hex(8)}", order_id=order_id,
                         callback_id=callback_id, purpose=purpose, number=number, seat=seat,
                         placed_by=by, placed_at=now, cause="")
     session.add(call)
-    session.flush()
+    try:
+        with session.begin_nested():  # two seats clicking one callback: one call
+            session.flush()
+    except IntegrityError:
+        raise DialRefused("这条回访刚刚已由其他座席拨打，不再重复拨打；nothing was "
+                          "dialled") from None
     record_history(session, order_id, now, by, "dial", {"number": (None, number)},
                    f"{seat or by} 拨打 {number}")
     return call
@@ -114,6 +131,43 @@ def finish(session: Session, uniqueid: str, outcome: str, now: datetime, cause: 
                    {"outcome": (None, outcome)},
                    f"{call.number}：{OUTCOME_ZH[outcome]}{talked}")
     return call
+
+
+def judge_of(session: Session, order: WorkOrder) -> Target:
+    """Whom the operator brings into a call about ``order`` (R4.2 contact the judge, R4.8
+    urgent): the case's presiding judge, or else the head of its department (the
+    directory's numbers). :class:`RoutingError` when the directory knows neither."""
+    case = (session.scalar(select(Case).where(Case.number == order.case_number))
+            if order.case_number else None)
+    judge_id = (case.judge_id if case else None) or order.judge_id
+    dept_id = (case.department_id if case else None) or order.department_id
+    directory = routing.load(session)
+    for role in (Role.JUDGE, Role.DEPARTMENT_HEAD):
+        try:
+            target = directory.resolve(role, order.court, dept_id, judge_id)
+        except RoutingError:
+            continue
+        if target.mobile:
+            return target
+    raise RoutingError("没有可接通的法官：工单没有案号（或案号不在案件表中），也没有承办部门；"
+                       "请先填写案号")
+
+
+def live_call(session: Session, callback_id: int) -> OutboundCall | None:
+    """The call being made for a callback now, if any."""
+    return session.scalar(select(OutboundCall).where(OutboundCall.callback_id == callback_id,
+                                                     OutboundCall.outcome.is_(None)))
+
+
+def abandon_live(session: Session, now: datetime) -> int:
+    """The PBX started afresh: every call it was placing is over, and its hang-up never
+    came; each is recorded failed (or not placed, if no seat had it yet)."""
+    n = 0
+    for call in session.scalars(select(OutboundCall).where(OutboundCall.outcome.is_(None))):
+        finish(session, call.uniqueid, "failed" if call.seat else "not_placed", now,
+               cause="the PBX restarted")
+        n += 1
+    return n
 
 
 def calls_of(session: Session, order_id: int) -> list[OutboundCall]:

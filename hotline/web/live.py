@@ -249,6 +249,10 @@ class LiveLine:
             return None
         return seat_state.read(m for m in members if m.get("Name") == seat)
 
+    async def action(self, **fields) -> dict:
+        """One AMI action on the live connection (a call the panel places)."""
+        return await ami.action(self._require(), **fields)
+
     async def spy(self, supervisor_seat: str, target_seat: str, mode: str) -> None:
         """Ring the supervisor's own phone; when it answers it hears (listen), speaks to the
         operator only (whisper) or joins the call (barge)."""

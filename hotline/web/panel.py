@@ -13,6 +13,14 @@
   the call or forward it. The order was opened when the call arrived (R2), so the call and
   its recording are linked to it already. An edit made on an older version is refused,
   and nothing is saved.
+* ``GET /panel/callbacks`` — the callbacks to make (R10, R2), priority first;
+  ``POST /panel/callbacks/{id}`` — the outcome of one (and satisfaction, R10).
+* ``POST /panel/orders/{number}/judge`` — whom 接通法官 reaches (R4.2, R4.8): the page
+  then calls ``judge-<order id>``, consults and hands the caller over (attended
+  transfer), and ``…/judge/transferred`` keeps that in the order's history.
+* ``POST /panel/dial`` — click to call: the seat's own phone rings (the page answers it),
+  then the party of a callback or an order is dialled through the trunk
+  (hotline/dialout.py); one call for a callback however many seats click it.
 
 JSON posts carry the session's CSRF token in ``X-CSRF-Token``. Operators see only their
 own seat; supervisors may answer at a seat too.
@@ -32,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hotline import ami, seat_state
+from hotline import ami, dialout, seat_state
 from hotline.seats import Seat
 from hotline.unit_of_work import UnitOfWork
 from hotline.web.auth import check_csrf_header, remote
@@ -41,12 +49,15 @@ from hotline.web.staff import BadRequest, parse_json, render, say, sip_config
 from hotline.web.views import Web, staff, staff_live
 from recordings.models import Recording
 from recordings.review import audit
+from workorder import callbacks as callback_tasks
+from workorder import outbound
 from workorder.errors import DomainError
-from workorder.models import Call, CallEvent, WorkOrder
+from workorder.history import record_history
+from workorder.models import Call, CallbackTask, CallEvent, OutboundCall, WorkOrder
 from workorder.orders import OrderError, Service, StaleOrder
 from workorder.rules import Answers, Complaint, propose
 from workorder.text import CONTENT_MAX, ticked
-from workorder.types import CallOutcome, OrderStatus, OrderType, Role
+from workorder.types import CallbackReason, CallOutcome, OrderStatus, OrderType, Role
 
 log = logging.getLogger(__name__)
 PAUSE_REASONS = ("休息", "会议", "培训", "回访", "其他")
@@ -143,8 +154,8 @@ def guidance(session: Session, service: Service, order: WorkOrder, answers: Answ
 
 
 def transfer_targets(session: Session, order: WorkOrder) -> list[dict]:
-    """Where the operator may transfer the call: the supervisors' seats. (A judge's phone
-    needs an outside line, which the hotline does not dial yet.)"""
+    """Where the operator may transfer the call blind: the supervisors' seats. (The judge
+    is brought in with 接通法官: a consultation, then an attended transfer.)"""
     return [{"label": f"班长 {s.display_name or s.name}", "target": s.name}
             for s in session.scalars(select(Seat).where(Seat.role == "supervisor")
                                      .order_by(Seat.name))]
@@ -212,7 +223,7 @@ def panel(web: Web, request: Request, session: Session, user: User) -> Response:
                   sip=sip_config(seat, web.settings.bind_host, _ws(web)),
                   types=[(t.value, t.label_zh) for t in OrderType],
                   reasons=PAUSE_REASONS, target_s=web.settings.answer_target_s,
-                  content_max=CONTENT_MAX,
+                  content_max=CONTENT_MAX, callback_outcomes=CALLBACK_OUTCOMES_ZH,
                   roles=[(r.value, r.label_zh) for r in Role],
                   states={k: zh for k, (zh, _en) in seat_state.LABELS.items()})
 
@@ -293,6 +304,144 @@ def rang_the_seat(session: Session, call: Call, user: User) -> bool:
     return session.scalar(select(CallEvent.id).where(
         CallEvent.call_id == call.id, CallEvent.kind == "ringing",
         CallEvent.seat == user.seat).limit(1)) is not None
+
+
+# ---- callbacks and calls out -------------------------------------------------------------
+CALLBACK_OUTCOMES_ZH = [("reached", "已联系上"), ("no_answer", "无人接听"), ("busy", "占线"),
+                        ("wrong_number", "号码错误"), ("refused", "拒绝回访")]
+REASON_ZH = {CallbackReason.FEEDBACK: "反馈后回访", CallbackReason.ABANDONED: "放弃来电",
+             CallbackReason.UNANSWERED: "预约回电", CallbackReason.IVR_HANGUP: "菜单中挂机"}
+
+
+@staff(SEATED, refused)
+def callback_list(web: Web, request: Request, session: Session, user: User) -> Response:
+    """The court's callbacks to make (R10 after feedback, R2 abandoned and unanswered),
+    litigation rights first, then the oldest due; with the call being made, if any."""
+    settings = web.settings
+    rows = []
+    for task, order in callback_tasks.open_tasks(session, settings.court_name):
+        live = outbound.live_call(session, task.id)
+        last = session.scalar(select(OutboundCall).where(
+            OutboundCall.callback_id == task.id, OutboundCall.outcome.is_not(None))
+            .order_by(OutboundCall.id.desc()).limit(1))
+        rows.append({
+            "id": task.id, "order": order.number, "reason": task.reason,
+            "reason_zh": REASON_ZH.get(CallbackReason(task.reason), task.reason),
+            "priority": task.priority, "phone": task.phone or "",
+            "due": task.due_at.astimezone(settings.tz).strftime("%m-%d %H:%M"),
+            "attempts": task.attempts, "feedback": task.reason == CallbackReason.FEEDBACK,
+            "calling": (live.seat or "自动回电") if live else None,
+            "last": outbound.OUTCOME_ZH.get(last.outcome, "") if last else ""})
+    return JSONResponse({"callbacks": rows, "outcomes": list(callback_tasks.OUTCOMES),
+                         "trunk": bool(settings.trunk_port)})
+
+
+@staff_live(SEATED, refused, reads="body")
+async def dial(web: Web, request: Request, user: User, body: bytes) -> Response:
+    """Ring the operator's own seat, then dial: a callback task (``task_id``) or a party
+    of an order (``order`` and ``number``). Nothing is dialled for a number outside the
+    rules, or for a callback another seat is already making."""
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新", 403)
+    if not user.seat:
+        return _json_error("no seat", 409)
+    try:
+        data = parse_json(body)
+    except BadRequest as exc:
+        return _json_error(str(exc))
+
+    def target(session: Session) -> tuple[int, str, int | None]:
+        if data.get("task_id") is not None:
+            task = session.get(CallbackTask, int(data["task_id"]))
+            if task is None:
+                raise OrderError("没有这条回访")
+            return task.order_id, task.phone or "", task.id
+        order = own_order(web, session, user, str(data.get("order") or ""))
+        return order.id, str(data.get("number") or order.callback_phone
+                             or order.caller_phone or ""), None
+
+    try:
+        order_id, number, task_id = await web.run(target)
+        placed = await dialout.place_call(
+            web.platform, order_id, number, user.seat,
+            "callback" if task_id is not None else "dial", user.name or user.login,
+            callback_id=task_id, db=web.run, send=web.live.action)
+    except NotYours as exc:
+        return _json_error(str(exc), 403)
+    except (DomainError, ValueError) as exc:  # a number refused, a callback being made
+        return _json_error(str(exc), 409 if isinstance(exc, outbound.DialRefused) else 400)
+    await web.run(lambda s: audit(s, user.login, "dial", None, remote(request),
+                                  at=web.clock(), seat=user.seat, number=placed.number,
+                                  order=placed.order_number))
+    said = (f"正在拨打 {placed.number}（工单 {placed.order_number}）" if placed.outcome is None
+            else f"未拨出：{outbound.OUTCOME_ZH[placed.outcome]}")
+    return JSONResponse({"ok": placed.outcome is None, "uniqueid": placed.uniqueid,
+                         "number": placed.number, "order": placed.order_number,
+                         "outcome": placed.outcome, "said": said})
+
+
+@staff(SEATED, refused, reads="body")
+def callback_done(web: Web, request: Request, session: Session, user: User,
+                  body: bytes) -> Response:
+    """The outcome of a callback (and the caller's satisfaction after feedback, R10)."""
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新", 403)
+    try:
+        data = parse_json(body)
+        task = callback_tasks.record(
+            session, web.service.calendar, web.service.policy,
+            int(request.path_params["task"]), by=user.name or user.login, at=web.clock(),
+            outcome=str(data.get("outcome") or ""),
+            satisfaction=str(data.get("satisfaction") or "") or None,
+            note=str(data.get("note") or ""))
+    except (DomainError, ValueError) as exc:
+        return _json_error(str(exc))
+    order = session.get(WorkOrder, task.order_id)
+    return JSONResponse({"ok": True, "status": task.status, "order": order.number,
+                         "order_status": order.status})
+
+
+@staff(SEATED, refused, reads="body")
+def judge(web: Web, request: Request, session: Session, user: User, body: bytes) -> Response:
+    """Whom 接通法官 brings into the call about this order (R4.2, R4.8): the case's
+    presiding judge, or its department's head; the page then calls judge-<order id> and
+    the PBX dials the number the hotline decides (agi_scripts/consult.py)."""
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新", 403)
+    try:
+        order = own_order(web, session, user, request.path_params["number"])
+        call = session.get(Call, order.call_id) if order.call_id else None
+        if call is None or call.seat != user.seat or call.ended_at is not None:
+            return _json_error("只能在与来电人通话时接通法官", 409)
+        if not web.settings.trunk_port:
+            return _json_error("未配置外呼线路，无法接通法官", 409)
+        target = outbound.judge_of(session, order)
+        number = outbound.dialable(target.mobile, web.settings.dial_patterns)
+    except NotYours as exc:
+        return _json_error(str(exc), 403)
+    except DomainError as exc:
+        return _json_error(str(exc), 409)
+    return JSONResponse({"order_id": order.id, "name": target.name,
+                         "role": target.role.label_zh, "number": number})
+
+
+@staff(SEATED, refused, reads="body")
+def judge_transferred(web: Web, request: Request, session: Session, user: User,
+                      body: bytes) -> Response:
+    """The operator handed the caller over to the judge: kept in the order's history."""
+    if not check_csrf_header(request):
+        return _json_error("页面已过期，请刷新", 403)
+    try:
+        order = own_order(web, session, user, request.path_params["number"])
+        target = outbound.judge_of(session, order)
+    except NotYours as exc:
+        return _json_error(str(exc), 403)
+    except DomainError as exc:
+        return _json_error(str(exc), 409)
+    record_history(session, order.id, web.clock(), user.name or user.login, "transfer",
+                   {"to": (None, target.name)},
+                   f"来电已转接至{target.role.label_zh}{target.name}（{user.seat}，通话录音）")
+    return JSONResponse({"ok": True})
 
 
 # once forwarded, an order is the receiver's matter: operators no longer change it
@@ -383,5 +532,10 @@ routes = [
     Route("/panel/pop/{uid}", pop, methods=["GET"]),
     Route("/panel/state", state, methods=["POST"]),
     Route("/panel/orders/{number}/guidance", order_guidance, methods=["POST"]),
+    Route("/panel/orders/{number}/judge", judge, methods=["POST"]),
+    Route("/panel/orders/{number}/judge/transferred", judge_transferred, methods=["POST"]),
     Route("/panel/orders/{number}", order_save, methods=["POST"]),
+    Route("/panel/callbacks", callback_list, methods=["GET"]),
+    Route("/panel/callbacks/{task:int}", callback_done, methods=["POST"]),
+    Route("/panel/dial", dial, methods=["POST"]),
 ]

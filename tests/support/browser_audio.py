@@ -94,7 +94,8 @@ def phase(result: dict, name: str, start: float, end: float) -> None:
     result.setdefault("phases", {})[name] = [start, end]
 
 
-def heard(prefix: str, phases: dict[str, list[float]]) -> dict:
+def heard(prefix: str, phases: dict[str, list[float]],
+          hz: tuple[float, ...] = (CALLER_HZ, SEAT_HZ)) -> dict:
     """What the caller heard in each phase: the measure of each one-second file that lies
     wholly inside it (a file's last write is the end of its second)."""
     folder = Path(prefix).parent
@@ -105,7 +106,7 @@ def heard(prefix: str, phases: dict[str, list[float]]) -> dict:
             slices.append((int(stem), f.stat().st_mtime, f))
     out: dict = {"slices": len(slices)}
     for name, (start, end) in phases.items():
-        inside = [tones.measure(f, CALLER_HZ, SEAT_HZ) for _, mtime, f in sorted(slices)
+        inside = [tones.measure(f, *hz) for _, mtime, f in sorted(slices)
                   if mtime - 1.1 >= start and mtime <= end + 0.2]
         out[name] = inside
     return out

@@ -7,7 +7,9 @@ ask — and hands each to a sipp party chosen by the number's last two digits:
     …02  rings and never answers
     …03  busy (486)
     …04  refused by the carrier (403)     …05  no such number (404)
-    …06  carrier failure (503)            anything else: 404
+    …06  carrier failure (503)
+    …07  answers like …01 but stays 25 s (a judge brought into a call)
+    anything else: 404
 
 Every call it receives is written to its log as ``carrier: call to N from P``.
 """
@@ -75,6 +77,8 @@ exten => 03,1,Dial(PJSIP/busy,30)
 exten => 04,1,Hangup(21)
 exten => 05,1,Hangup(1)
 exten => 06,1,Hangup(34)
+exten => 07,1,Dial(PJSIP/stay,30)
+ same => n,Hangup(${HANGUPCAUSE})
 exten => _XX,1,Hangup(1)
 """
 
@@ -92,7 +96,8 @@ class Carrier:
         self.folder = folder
         self.hotline = settings  # the hotline's settings: the same Asterisk installation
         self.port = port or free_port()
-        self.parties = {"answer": free_port(), "ring": free_port(), "busy": free_port()}
+        self.parties = {"answer": free_port(), "ring": free_port(), "busy": free_port(),
+                        "stay": free_port()}
         self.proc: subprocess.Popen | None = None
         self.sipps: list[subprocess.Popen] = []
 
@@ -111,7 +116,8 @@ class Carrier:
                 ("astlogdir", self.folder / "log")))
             + "[options]\nverbose = 2\nhideconnect = yes\n")
         (etc / "modules.conf").write_text(MODULES)
-        (etc / "logger.conf").write_text("[logfiles]\nmessages.log => notice,warning,error\n")
+        (etc / "logger.conf").write_text("[general]\ndateformat = %F %T.%3q\n\n"
+                                         "[logfiles]\nmessages.log => notice,warning,error\n")
         (etc / "rtp.conf").write_text(f"[general]\nrtpstart = {rtp}\nrtpend = {rtp + 100}\n")
         (etc / "extensions.conf").write_text(ROUTES)
         parties = "".join(
@@ -164,15 +170,18 @@ class Carrier:
         logs = self.folder / "sipp"
         logs.mkdir(exist_ok=True)
         (logs / "party-tone.alaw").write_bytes(tones.alaw(PARTY_HZ, 2.0))
-        for name, scenario in (("answer", HERE / "sipp_party_answer.xml"),
-                               ("ring", HERE / "sipp_ring_no_answer.xml"),
-                               ("busy", HERE / "sipp_party_busy.xml")):
+        answer = HERE / "sipp_party_answer.xml"
+        stay = logs / "party-stays.xml"  # the same party, talking 25 s instead of 4
+        stay.write_text(answer.read_text().replace('<pause milliseconds="4000"/>',
+                                                   '<pause milliseconds="25000"/>'))
+        for name, scenario in (("answer", answer), ("ring", HERE / "sipp_ring_no_answer.xml"),
+                               ("busy", HERE / "sipp_party_busy.xml"), ("stay", stay)):
             # in the foreground (no -bg): each is stopped by its own PID
             args = ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p",
                     str(self.parties[name]), "-nostdin", "-trace_err",
                     "-error_file", str(logs / f"{name}.err")]
-            if name == "answer":
-                args += ["-mi", "127.0.0.1", "-mp", str(rtp)]
+            if name in ("answer", "stay"):
+                args += ["-mi", "127.0.0.1", "-mp", str(rtp if name == "answer" else rtp + 100)]
             self.sipps.append(subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.DEVNULL,
                                                stdin=subprocess.DEVNULL, cwd=logs))

@@ -41,6 +41,9 @@ def upgrade() -> None:
         sa.UniqueConstraint('uniqueid'),
     )
     op.create_index('ix_outbound_calls_order', 'outbound_calls', ['order_id', 'id'])
+    op.create_index('ux_outbound_calls_live_callback', 'outbound_calls', ['callback_id'],
+                    unique=True, sqlite_where=sa.text('outcome IS NULL'),
+                    postgresql_where=sa.text('outcome IS NULL'))
     op.create_table(
         'auto_callbacks',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -69,5 +72,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_auto_callbacks_state', table_name='auto_callbacks')
     op.drop_table('auto_callbacks')
+    op.drop_index('ux_outbound_calls_live_callback', table_name='outbound_calls')
     op.drop_index('ix_outbound_calls_order', table_name='outbound_calls')
     op.drop_table('outbound_calls')

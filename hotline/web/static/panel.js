@@ -8,6 +8,7 @@
   const seen = (window.hotline = { pops: [], events: [], registered: false, state: "" });
   let current = null; // the call on screen: {uid, pop, order, answered, ended}
   let rtc = null; // the JsSIP session ringing or talking
+  let consult = null; // the call to the judge while the caller is on hold (R4.2, R4.8)
   let clockTimer = null;
   let ua = null;
 
@@ -158,10 +159,27 @@
     $("btn-hold").disabled = state !== "talking";
     $("btn-hangup").disabled = state === "idle";
     $("btn-transfer").disabled = state !== "talking";
+    $("btn-judge").disabled = state !== "talking" || !!consult;
   }
+  // A call this page asked for (click to call): the seat's own phone rings first and the
+  // page answers it; the party is dialled once it has.
+  let dialPending = 0;
   function incoming(session) {
     if (rtc) { session.terminate({ status_code: 486 }); return; }
     rtc = session;
+    const name = session.remote_identity.display_name || "";
+    if (/^(回电|外呼) /.test(name) && Date.now() - dialPending < 30000) {
+      dialPending = 0;
+      seen.dialAnswered = (seen.dialAnswered || 0) + 1;
+      session.on("peerconnection", (ev) => attach(ev.peerconnection));
+      session.on("confirmed", () => { $("call-state").textContent = "外呼：" + name; callButtons("talking"); });
+      const over = () => { if (rtc === session) rtc = null; callButtons("idle"); $("call-state").textContent = "无"; loadCallbacks(); };
+      session.on("ended", over);
+      session.on("failed", over);
+      session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+      if (session.connection) attach(session.connection);
+      return;
+    }
     $("call-state").textContent = "振铃：" + (session.remote_identity.uri.user || "");
     callButtons("ringing");
     session.on("peerconnection", (ev) => attach(ev.peerconnection));
@@ -278,7 +296,114 @@
   for (const id of ["f-type", "a-clues", "a-complaint", "a-unreachable", "a-abusive",
                     "a-urgent", "a-leadership"]) $(id).addEventListener("change", refreshGuide);
 
+  // ---- bringing in the judge (R4.2, R4.8): consult, then hand the caller over ---------
+  function judgeButtons(talking) {
+    $("btn-judge-transfer").disabled = !talking;
+    $("btn-judge-cancel").disabled = !consult;
+    $("btn-judge").disabled = !rtc || !!consult;
+  }
+  $("btn-judge").onclick = async () => {
+    if (!rtc || !current || !current.order || consult) return;
+    let who;
+    try {
+      who = await post("/panel/orders/" + encodeURIComponent(current.order.number) + "/judge", {});
+    } catch (e) { $("judge-state").textContent = e.message; return; }
+    seen.judge = who;
+    if (!rtc.isOnHold().local) rtc.hold();
+    $("judge-state").textContent = "正在接通" + who.role + who.name + "（" + who.number + "），来电人保持中";
+    const host = cfg.sip.uri.split("@")[1];
+    consult = ua.call("sip:judge-" + who.order_id + "@" + host, {
+      mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] },
+      rtcOfferConstraints: { offerToReceiveAudio: 1 } });
+    seen.consultPc = consult.connection;
+    consult.connection.addEventListener("track", (ev) => {
+      $("consult-audio").srcObject = ev.streams[0] || new MediaStream([ev.track]);
+    });
+    consult.on("confirmed", () => {
+      seen.consulting = true;
+      $("judge-state").textContent = "与" + who.role + who.name + "通话中：可转给法官，或结束咨询回到来电人";
+      judgeButtons(true);
+    });
+    const gone = (e) => {
+      const handedOver = seen.handedOver;
+      consult = null; seen.consulting = false; judgeButtons(false);
+      if (!handedOver) {
+        $("judge-state").textContent = "法官未接通" + (e && e.cause ? "（" + window.staffSipCause(e.cause) + "）" : "") + "，已回到来电人";
+        if (rtc && rtc.isOnHold().local) rtc.unhold();
+      }
+    };
+    consult.on("failed", gone);
+    consult.on("ended", gone);
+    judgeButtons(false);
+  };
+  $("btn-judge-transfer").onclick = () => {
+    if (!rtc || !consult) return;
+    const caller = rtc, judgeCall = consult, number = current.order.number;
+    caller.refer(judgeCall.remote_identity.uri, { replaces: judgeCall, eventHandlers: {
+      accepted: async () => {
+        // the transfer is done (NOTIFY 200): this seat's two legs are ours to end
+        seen.handedOver = true;
+        $("judge-state").textContent = "来电人已转给法官";
+        for (const s of [judgeCall, caller]) { try { if (!s.isEnded()) s.terminate(); } catch (e) { /* gone */ } }
+        try { await post("/panel/orders/" + encodeURIComponent(number) + "/judge/transferred", {}); } catch (e) { say(e.message, true); }
+      },
+      failed: () => { $("judge-state").textContent = "转接法官失败"; },
+    } });
+  };
+  $("btn-judge-cancel").onclick = () => { if (consult) consult.terminate(); };
+
+  // ---- callbacks (R10, R2) and click to call --------------------------------------------
+  let chosen = null; // the callback whose outcome is being recorded
+  async function dialOut(data) {
+    dialPending = Date.now();
+    say("正在呼叫本座席话机…");
+    try {
+      const r = await post("/panel/dial", data);
+      say(r.said, !r.ok);
+      seen.dialled = (seen.dialled || []).concat([r]);
+    } catch (e) { dialPending = 0; say(e.message, true); }
+    loadCallbacks();
+  }
+  function button(text, cls, fn) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = text; b.className = cls; b.onclick = fn;
+    return b;
+  }
+  async function loadCallbacks() {
+    let d;
+    try {
+      const r = await fetch("/panel/callbacks", { credentials: "same-origin" });
+      d = await r.json();
+      if (!r.ok) throw new Error(d.error || r.statusText);
+    } catch (e) { $("cb-msg").textContent = e.message; return; }
+    seen.callbacks = d.callbacks;
+    $("cb-msg").textContent = d.trunk ? "" : "未配置外呼线路：回访请用话机拨打";
+    window.staffTable("callbacks", d.callbacks, (c) => [
+      c.priority === 1 ? "涉诉权" : "一般", c.order, c.reason_zh, c.phone, c.due,
+      c.calling ? "正由 " + c.calling + " 拨打" : (c.last || (c.attempts ? "已拨 " + c.attempts + " 次" : "")),
+      [button("回拨", "green", () => dialOut({ task_id: c.id })),
+       button("记录", "grey", () => {
+         chosen = c; $("cb-which").textContent = "工单 " + c.order + "：";
+         $("cb-satisfaction").hidden = !c.feedback; $("cb-outcome").hidden = false; })]], "暂无回访任务");
+  }
+  $("btn-cb-done").onclick = async () => {
+    if (!chosen) return;
+    try {
+      const r = await post("/panel/callbacks/" + chosen.id, {
+        outcome: $("cb-result").value, satisfaction: chosen.feedback ? $("cb-satisfaction").value : "" });
+      $("cb-msg").textContent = "已记录（工单 " + r.order + "）";
+      $("cb-outcome").hidden = true; chosen = null;
+    } catch (e) { $("cb-msg").textContent = e.message; }
+    loadCallbacks();
+  };
+  $("btn-dial").onclick = () => {
+    if (!current || !current.order) { say("没有工单：请在来电弹屏的工单上外呼", true); return; }
+    dialOut({ order: current.order.number, number: $("f-callback").value });
+  };
+
   callButtons("idle");
   listen();
   startPhone();
+  loadCallbacks();
+  setInterval(loadCallbacks, 15000);
 })();
