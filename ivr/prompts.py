@@ -17,6 +17,15 @@ from pathlib import Path
 PROMPTS_FILE = Path(__file__).with_name("prompts.txt")
 # espeak-ng counts a Chinese character as a word: 220 is close to a calm speaking pace.
 VOICE = ["-v", "cmn", "-s", "220"]
+# Prompts read out one after another (a callback's type, number and order, heard by the
+# seat before the party is dialled): spoken brisker, and espeak-ng's silence before and
+# after each cut, leaving 80 ms between them — a digit took 0.57 s, now 0.3–0.37 s, and
+# the whole announcement about 9 s instead of 14.6. The welcome and the menu keep their
+# pace and silences: callers' keys are timed against them.
+READ_OUT = ("digit-", "type-", "vhold-")
+READ_OUT_VOICE = ["-v", "cmn", "-s", "300"]  # brisker: staff hear these, many times a day
+TRIM = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse",
+        "pad", "0", "0.08"]
 
 
 class PromptError(Exception):
@@ -62,7 +71,8 @@ def generate(out_dir: Path, override_dir: Path | None = None, force: bool = Fals
         if recorded is not None and recorded.exists():
             source_key = f"file:{recorded.stat().st_size}:{recorded.stat().st_mtime_ns}"
         else:
-            recorded, source_key = None, f"tts:{VOICE}:{prompt.text}"
+            voice = READ_OUT_VOICE if prompt.name.startswith(READ_OUT) else VOICE
+            recorded, source_key = None, f"tts:{voice}:{TRIM if voice is READ_OUT_VOICE else ''}:{prompt.text}"
         stamp = wav.with_suffix(".src")
         digest = hashlib.sha256(source_key.encode()).hexdigest()
         if not force and wav.exists() and stamp.exists() and stamp.read_text() == digest:
@@ -71,12 +81,14 @@ def generate(out_dir: Path, override_dir: Path | None = None, force: bool = Fals
         tmp = wav.with_suffix(".tmp.wav")
         if recorded is None:
             raw = wav.with_suffix(".raw.wav")
-            _run([_tool("espeak-ng"), *VOICE, "-w", str(raw), prompt.text])
+            voice = READ_OUT_VOICE if prompt.name.startswith(READ_OUT) else VOICE
+            _run([_tool("espeak-ng"), *voice, "-w", str(raw), prompt.text])
             source = raw
         else:
             source = recorded
+        effects = TRIM if recorded is None and prompt.name.startswith(READ_OUT) else []
         _run([sox, str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-              str(tmp)])
+              str(tmp), *effects])
         tmp.replace(wav)
         if recorded is None:
             raw.unlink(missing_ok=True)
