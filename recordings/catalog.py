@@ -32,7 +32,7 @@ from recordings.models import AuditEntry, Flag, Recording
 from recordings.store import CALLS, MESSAGES, has_audio
 from workorder import phone
 from workorder.history import record_history
-from workorder.models import Call, WorkOrder
+from workorder.models import Call, OutboundCall, WorkOrder
 from workorder.registration import Arrival, message_left, register_call
 from workorder.types import CallOutcome, OrderStatus
 
@@ -317,5 +317,31 @@ def retention(sessions: sessionmaker, root: Path, days: int,
                                      "sha256": rec.sha256 or ""}))
             report.deleted.append(rec.path)
             log.info("retention: deleted %s (older than %d days)", rec.path, days)
+    _outbound_retention(sessions, root, days, cutoff, now, actor, report)
     return report
+
+
+def _outbound_retention(sessions: sessionmaker, root: Path, days: int, cutoff: datetime,
+                        now: datetime, actor: str, report: RetentionReport) -> None:
+    """The same for the calls the hotline placed (callbacks, parties, judges): the file
+    goes, the call's row keeps what it was and says the recording was deleted."""
+    with sessions() as s:
+        ids = list(s.scalars(select(OutboundCall.id).where(
+            OutboundCall.placed_at < cutoff, OutboundCall.recording.is_not(None),
+            OutboundCall.recording != "").order_by(OutboundCall.id)))
+    for cid in ids:
+        with sessions.begin() as s:
+            call = s.get(OutboundCall, cid)
+            try:
+                (root / call.recording).unlink(missing_ok=True)
+            except OSError as exc:
+                report.errors.append((call.recording, exc.strerror or str(exc)))
+                log.error("retention: cannot delete %s: %s", call.recording, exc)
+                continue
+            s.add(AuditEntry(at=now, actor=actor, action="deleted", recording_id=None,
+                             detail={"path": call.recording, "days": days,
+                                     "outbound_call": call.uniqueid}))
+            report.deleted.append(call.recording)
+            log.info("retention: deleted %s (older than %d days)", call.recording, days)
+            call.recording = ""  # deleted: "" where None is "never recorded"
 

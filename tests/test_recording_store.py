@@ -207,6 +207,37 @@ def test_retention_deletes_old_files_but_keeps_held_and_unreviewed_ones(store):
                              NOW + timedelta(days=9999)).deleted == []
 
 
+def test_retention_deletes_old_recordings_of_calls_placed_too(store):
+    """Callbacks, parties and judges the hotline dialled (outbound_calls) are recorded
+    under recordings/outbound; their files age out like the others, audited, and the
+    call's row says its recording was deleted."""
+    from workorder import outbound
+    from workorder.registration import Arrival, register_call
+
+    root = store.settings.recordings_dir
+    with store.uow.begin() as s:
+        reg = register_call(s, store.settings.court_name, store.settings.tz,
+                            Arrival("1600000001.1", "13800000001", "", NOW), ("open", "x"))
+        made = {}
+        for name, at in (("old", NOW - timedelta(days=400)), ("recent", NOW)):
+            call = outbound.place(s, reg.order_id, "13800000001", "seat1001", "dial", "li", at)
+            rel = f"outbound/{at:%Y/%m/%d}/{call.uniqueid}.wav"
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            line(0.3, "법원", 0.3).export(str(root / rel), format="wav")
+            outbound.finish(s, call.uniqueid, "answered", at, talk_s=5, recording=rel)
+            made[name] = (call.uniqueid, rel)
+    report = catalog.retention(store.uow, root, 365, NOW)
+    assert report.deleted == [made["old"][1]]
+    assert not (root / made["old"][1]).exists() and (root / made["recent"][1]).exists()
+    with store.uow() as s:
+        rows = {c.uniqueid: c for c in s.scalars(select(outbound.OutboundCall))}
+        assert rows[made["old"][0]].recording == "" and rows[made["old"][0]].outcome == "answered"
+        (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "deleted"))
+        assert entry.detail == {"path": made["old"][1], "days": 365,
+                                "outbound_call": made["old"][0]}
+    assert catalog.retention(store.uow, root, 365, NOW).deleted == []  # once
+
+
 def test_the_audit_log_cannot_be_rewritten(db_url):
     from hotline.db import make_engine
 

@@ -78,6 +78,31 @@ def test_two_claims_of_one_request_give_one_call(platform):
         assert auto.state == vh.QUEUED and auto.placeholder == claimed[0].placeholder
 
 
+def test_an_operator_calling_or_having_reached_the_caller_stops_the_automatic_callback(
+        platform):
+    from workorder import callbacks, outbound
+
+    now = datetime.now(UTC)
+    auto_id = waiting_request(platform, "13900000104", now - timedelta(minutes=1), "1.3")
+    with platform.uow.begin() as s:
+        auto = s.get(AutoCallback, auto_id)
+        manual = outbound.place(s, auto.order_id, auto.number, "seat1002", "callback", "座席二",
+                                now, callback_id=auto.task_id)
+    with platform.uow.begin() as s:  # the panel's call is going on: not now, a minute later
+        assert vh.claim(s, auto_id, now) is None
+        auto = s.get(AutoCallback, auto_id)
+        assert auto.state == vh.WAITING and auto.next_try_at == now + timedelta(minutes=1)
+    with platform.uow.begin() as s:  # the operator reached them and recorded it
+        outbound.finish(s, manual.uniqueid, "answered", now, talk_s=30)
+        callbacks.record(s, platform.calendar, platform.settings.policy, auto.task_id,
+                         by="座席二", at=now, outcome="reached")
+    later = now + timedelta(minutes=2)
+    with platform.uow.begin() as s:
+        assert vh.claim(s, auto_id, later) is None
+        assert s.get(AutoCallback, auto_id).state == vh.DONE
+        assert len(s.scalars(select(OutboundCall)).all()) == 1  # never dialled again
+
+
 def test_not_reached_is_retried_then_left_to_the_next_working_day(platform):
     now = datetime.now(UTC)
     auto_id = waiting_request(platform, "13900000103", now - timedelta(minutes=1), "1.2")

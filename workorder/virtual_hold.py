@@ -92,8 +92,9 @@ class Claimed:
 
 def claim(session: Session, auto_id: int, now: datetime) -> Claimed | None:
     """Take a waiting request to put its placeholder in the queue; None if somebody else
-    took it first (or it is no longer waiting). The call it will become is recorded here,
-    in the same transaction."""
+    took it first (or it is no longer waiting), if an operator already reached the caller
+    from the panel (the request is then done), or is calling them right now (it waits a
+    minute). The call it will become is recorded here, in the same transaction."""
     taken = session.execute(update(AutoCallback).where(
         AutoCallback.id == auto_id, AutoCallback.state == WAITING)
         .values(state=QUEUED, claimed_at=now, originated_at=None, updated_at=now)
@@ -103,6 +104,12 @@ def claim(session: Session, auto_id: int, now: datetime) -> Claimed | None:
     auto = session.get(AutoCallback, auto_id)
     session.refresh(auto)
     task = session.get(CallbackTask, auto.task_id)
+    if task is None or task.status != "pending":  # an operator reached them meanwhile
+        auto.state, auto.updated_at = DONE, now
+        return None
+    if outbound.live_call(session, task.id) is not None:  # an operator is calling them now
+        auto.state, auto.next_try_at, auto.updated_at = WAITING, now + timedelta(minutes=1), now
+        return None
     call = outbound.place(session, auto.order_id, auto.number, "", "callback", PLACER, now,
                           callback_id=task.id)
     auto.attempt, auto.placeholder = call.uniqueid, f"{PLACEHOLDER_PREFIX}{secrets.token_hex(8)}"
