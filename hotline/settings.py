@@ -62,6 +62,7 @@ class Settings:
     # called back by the first free seat for the type (needs the trunk out); tries before
     # it becomes the next working day's callback task (R10), and the wait between tries.
     vhold: bool = True
+    vhold_announce: bool = True  # the seat hears the type, the number and the order first
     vhold_attempts: int = 2
     vhold_retry_s: int = 120
     rtp_start: int = 20000

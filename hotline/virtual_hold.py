@@ -119,7 +119,7 @@ class Dispatcher:
             Timeout=str(int((wait_s + 60) * 1000)),
             CallerID=f'"回电-{c.order_type}-{c.order_number}" <{c.number}>',
             Variable=[f"{V.VHOLD_POSITION}={position}", f"{V.VHOLD_WAIT}={int(wait_s)}",
-                      f"{V.VHOLD_SAY}={said(c.number, c.order_number)}",
+                      f"{V.VHOLD_SAY}={said(c.number, c.order_number) if settings.vhold_announce else ''}",
                       f"{V.FILE}={file}", f"{V.ORDER}={c.order_number}"])
 
     async def run(self, manager: Manager, every: float = ROUND_S) -> None:

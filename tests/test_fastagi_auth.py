@@ -154,8 +154,9 @@ def test_setup_generates_the_key_once_and_the_dialplan_passes_it(tmp_path):
     # every AGI() of the call flow passes the key first, written in (a global would be
     # logged by Asterisk as it sets it)
     calls = re.findall(r"AGI\(\$\{HOTLINE_AGI\}/(\w+),([^,)]*)", dialplan)
-    assert sorted(name for name, _ in calls) == ["callback", "dialed", "incoming", "menu",
-                                                  "message", "overflow", "vhold", "vhold"]
+    assert sorted(name for name, _ in calls) == ["callback", "consult", "dialed", "incoming",
+                                                  "menu", "message", "overflow", "vhold",
+                                                  "vhold"]
     assert {given for _, given in calls} == {secret}
     others = "\n".join(f.read_text() for f in etc.glob("*.conf") if f.name != "extensions.conf")
     assert secret not in others

@@ -39,6 +39,11 @@ def test_a_placeholder_enters_after_earlier_callers_and_before_later_ones():
     assert vh.position(t, []) == 1
 
 
+def test_the_seat_hears_the_number_and_the_order_s_last_four_digits():
+    assert pbx_vhold.said("139-0000-0001", "20261207-0042") == "13900000001o0042"
+    assert pbx_vhold.said("01012345678", "7") == "01012345678o7"
+
+
 def waiting_request(platform, phone: str, arrived: datetime, uid: str) -> int:
     """A caller who overflowed and chose a callback (R2), as the handlers record it."""
     settings = platform.settings
@@ -130,8 +135,9 @@ def test_not_reached_is_retried_then_left_to_the_next_working_day(platform):
 @pytest.fixture(scope="module")
 def vline(tmp_path_factory):
     """Seats logged out (placeholders wait), the line open, busy parties retried after 3 s."""
+    # the announcement (about 8.5 s a callback) is bench/callback_bench.py's; off here
     with carrier_line(tmp_path_factory, overflow_ring_s=2, dial_ring_s=6, trunk_qualify_s=3,
-                      vhold_retry_s=3) as line:
+                      vhold_retry_s=3, vhold_announce=False) as line:
         for seat in ("seat1001", "seat1002", "seat1003", "sup9001"):
             line.cli("seats", "logout", seat)
         line.cli("mode", "open")

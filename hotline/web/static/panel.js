@@ -173,7 +173,12 @@
       seen.dialAnswered = (seen.dialAnswered || 0) + 1;
       session.on("peerconnection", (ev) => attach(ev.peerconnection));
       session.on("confirmed", () => { $("call-state").textContent = "外呼：" + name; callButtons("talking"); });
-      const over = () => { if (rtc === session) rtc = null; callButtons("idle"); $("call-state").textContent = "无"; loadCallbacks(); };
+      const over = () => {
+        if (rtc === session) rtc = null;
+        callButtons("idle"); $("call-state").textContent = "无";
+        say("外呼已结束：" + name.split(" ").slice(1).join(" ") + "。请在回访任务中记录结果");
+        loadCallbacks();
+      };
       session.on("ended", over);
       session.on("failed", over);
       session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
@@ -377,7 +382,7 @@
       if (!r.ok) throw new Error(d.error || r.statusText);
     } catch (e) { $("cb-msg").textContent = e.message; return; }
     seen.callbacks = d.callbacks;
-    $("cb-msg").textContent = d.trunk ? "" : "未配置外呼线路：回访请用话机拨打";
+    if (!d.trunk) $("cb-msg").textContent = "未配置外呼线路：回访请用话机拨打";
     window.staffTable("callbacks", d.callbacks, (c) => [
       c.priority === 1 ? "涉诉权" : "一般", c.order, c.reason_zh, c.phone, c.due,
       c.calling ? "正由 " + c.calling + " 拨打" : (c.last || (c.attempts ? "已拨 " + c.attempts + " 次" : "")),
